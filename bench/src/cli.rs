@@ -1,0 +1,160 @@
+//! Command-line interface of `lattestream-bench`: one subcommand per
+//! scenario, plus `chart` (SVG from JSON results) and the hidden `worker`
+//! that the generator re-executes to hold more sockets than one process may.
+
+use crate::proto::Dialect;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Load generator for LatteStream and any Pusher-protocol server.
+#[derive(Parser, Debug)]
+#[command(name = "lattestream-bench", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The scenarios and helper commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Open N connections, each subscribed to a channel; report connect
+    /// rate and server RSS per connection, then probe every channel once.
+    Idle(RunArgs),
+    /// One channel, N subscribers, events at --rate (0 = as fast as accepted).
+    Fanout(RunArgs),
+    /// Many channels with few subscribers each; events round-robin.
+    Channels(RunArgs),
+    /// Connections joining and leaving presence channels in a loop.
+    PresenceChurn(RunArgs),
+    /// REST triggers per second with a small audience.
+    Trigger(RunArgs),
+    /// Draw an SVG chart from JSON result files.
+    Chart(ChartArgs),
+    /// Internal: hold a share of the subscribers for a parent process.
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+/// Which REST API publishes events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// `POST /events` with `Authorization: Bearer SECRET`.
+    Lattestream,
+    /// The signed Pusher HTTP API, `POST /apps/ID/events?auth_…`.
+    Pusher,
+}
+
+/// Where the server is and how to talk to it.
+#[derive(Args, Debug, Clone)]
+pub struct ServerArgs {
+    /// Base WebSocket URL of the server.
+    #[arg(long, env = "BENCH_URL", default_value = "ws://127.0.0.1:6001")]
+    pub url: String,
+    /// Base HTTP URL for REST calls (default: --url with http://).
+    #[arg(long, env = "BENCH_HTTP_URL")]
+    pub http_url: Option<String>,
+    /// App id (used in the Pusher REST path).
+    #[arg(long, env = "BENCH_APP_ID", default_value = "1")]
+    pub app_id: String,
+    /// App key (sent by clients).
+    #[arg(long, env = "BENCH_KEY", default_value = "lspk_bench")]
+    pub key: String,
+    /// App secret (signs REST calls and channel auth).
+    #[arg(long, env = "BENCH_SECRET", default_value = "lsk_benchsecret")]
+    pub secret: String,
+    /// REST flavour used to publish.
+    #[arg(long, env = "BENCH_API", value_enum, default_value = "lattestream")]
+    pub api: Api,
+    /// WebSocket dialect the clients speak.
+    #[arg(long, env = "BENCH_DIALECT", value_enum, default_value = "pusher")]
+    pub dialect: Dialect,
+    /// Spread client sockets over this many 127.0.0.K source addresses.
+    #[arg(long, default_value_t = 8)]
+    pub source_ips: u32,
+    /// Connections allowed mid-handshake at once.
+    #[arg(long, default_value_t = 200)]
+    pub connect_concurrency: usize,
+}
+
+/// Options of every scenario.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Subscriber connections (scenario default if omitted).
+    #[arg(long)]
+    pub connections: Option<usize>,
+    /// Channels the connections are spread over (scenario default if omitted).
+    #[arg(long)]
+    pub channels: Option<usize>,
+    /// Events per second in total; 0 = as fast as the server accepts.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// How long to publish (or hold, for idle / churn for presence-churn).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub duration: Duration,
+    /// Concurrent REST publishers.
+    #[arg(long)]
+    pub publishers: Option<usize>,
+    /// Filler bytes added to each event payload.
+    #[arg(long, default_value_t = 64)]
+    pub payload_bytes: usize,
+    /// PID of the server, to read its VmRSS before and after.
+    #[arg(long, env = "BENCH_SERVER_PID")]
+    pub server_pid: Option<u32>,
+    /// Write the result as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a chart of this run as SVG to this file.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Name of the server under test, stored in the result.
+    #[arg(long, env = "BENCH_LABEL", default_value = "server")]
+    pub label: String,
+    /// Exit non-zero unless every expected delivery arrived and every
+    /// connection succeeded (for CI smoke tests).
+    #[arg(long)]
+    pub require_all: bool,
+    /// Most connections one process holds; more are spread over workers.
+    #[arg(long, default_value_t = 15_000)]
+    pub per_process: usize,
+    /// Longest wait for outstanding deliveries after publishing stops.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub drain_timeout: Duration,
+}
+
+/// Options of `chart`.
+#[derive(Args, Debug)]
+pub struct ChartArgs {
+    /// Output SVG file.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Chart title.
+    #[arg(long, default_value = "lattestream-bench")]
+    pub title: String,
+    /// JSON result files written with --json.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Options of the internal `worker` command (a subscriber group).
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Connections in this worker.
+    #[arg(long)]
+    pub connections: usize,
+    /// Global index of the first connection.
+    #[arg(long)]
+    pub offset: usize,
+    /// Channel count (connection i subscribes to PREFIX + i % channels).
+    #[arg(long)]
+    pub channels: usize,
+    /// Channel-name prefix.
+    #[arg(long)]
+    pub prefix: String,
+}

@@ -1,0 +1,140 @@
+//! The publishing side of a scenario: `publishers` concurrent loops that
+//! trigger timestamped events round-robin over the channels, at a fixed
+//! total rate or as fast as the server accepts, and count what was sent
+//! and how many deliveries each accepted event should cause.
+
+use crate::proto::payload;
+use crate::rest::{Outcome, Rest};
+use crate::stats::{Percentiles, new_histogram};
+use hdrhistogram::Histogram;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::time::MissedTickBehavior;
+
+/// What to publish.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Channels, used round-robin.
+    pub channels: Vec<String>,
+    /// Subscribers per channel (same order): deliveries each event should cause.
+    pub audience: Vec<u64>,
+    /// Total events per second; 0 = as fast as accepted.
+    pub rate: f64,
+    /// Stop after this long…
+    pub duration: Duration,
+    /// …or after this many events, whichever comes first.
+    pub max_events: Option<u64>,
+    /// Concurrent publishing loops.
+    pub publishers: usize,
+    /// Filler bytes per payload.
+    pub pad: usize,
+}
+
+/// Counters of the publishing side.
+#[derive(Default)]
+pub struct PubStats {
+    /// Events the server accepted.
+    pub sent: AtomicU64,
+    /// Deliveries those events should cause.
+    pub expected: AtomicU64,
+    /// 429 answers (each retried).
+    pub rate_limited: AtomicU64,
+    /// Other failures (not retried).
+    pub errors: AtomicU64,
+    next: AtomicU64,
+    request: Mutex<Option<Histogram<u64>>>,
+}
+
+impl PubStats {
+    /// REST round-trip percentiles of accepted triggers.
+    pub fn request_latency(&self) -> Percentiles {
+        let h = self.request.lock().expect("poisoned");
+        h.as_ref().map(Percentiles::of).unwrap_or_default()
+    }
+
+    fn record_request(&self, us: u64) {
+        let mut h = self.request.lock().expect("poisoned");
+        let _ = h.get_or_insert_with(new_histogram).record(us.max(1));
+    }
+}
+
+/// Runs the plan to completion; returns how long publishing took.
+pub async fn run(rest: Arc<Rest>, plan: Arc<Plan>, stats: Arc<PubStats>) -> Duration {
+    let start = Instant::now();
+    let deadline = start + plan.duration;
+    let mut loops = tokio::task::JoinSet::new();
+    for _ in 0..plan.publishers.max(1) {
+        let (rest, plan, stats) = (rest.clone(), plan.clone(), stats.clone());
+        loops.spawn(async move { publisher(&rest, &plan, &stats, deadline).await });
+    }
+    while loops.join_next().await.is_some() {}
+    start.elapsed()
+}
+
+/// One publishing loop; paced at `rate / publishers` when a rate is set.
+async fn publisher(rest: &Rest, plan: &Plan, stats: &PubStats, deadline: Instant) {
+    let mut pace = (plan.rate > 0.0).then(|| {
+        let every = Duration::from_secs_f64(plan.publishers.max(1) as f64 / plan.rate);
+        let mut i = tokio::time::interval(every);
+        i.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        i
+    });
+    loop {
+        if let Some(p) = pace.as_mut() {
+            p.tick().await;
+        }
+        if Instant::now() >= deadline {
+            return;
+        }
+        let seq = stats.next.fetch_add(1, Relaxed);
+        if plan.max_events.is_some_and(|m| seq >= m) {
+            return;
+        }
+        let c = (seq as usize) % plan.channels.len();
+        if !publish_one(rest, plan, stats, seq, c, deadline).await {
+            return;
+        }
+    }
+}
+
+/// Publishes event `seq` on channel `c`, retrying on 429 until `deadline`.
+/// Returns false when publishing should stop.
+async fn publish_one(
+    rest: &Rest,
+    plan: &Plan,
+    stats: &PubStats,
+    seq: u64,
+    c: usize,
+    deadline: Instant,
+) -> bool {
+    loop {
+        let data = payload(seq, plan.pad);
+        let t0 = Instant::now();
+        match rest
+            .trigger(&[plan.channels[c].as_str()], "bench", &data)
+            .await
+        {
+            Outcome::Accepted => {
+                stats.record_request(t0.elapsed().as_micros() as u64);
+                stats.sent.fetch_add(1, Relaxed);
+                stats.expected.fetch_add(plan.audience[c], Relaxed);
+                return true;
+            }
+            Outcome::RateLimited(wait) => {
+                stats.rate_limited.fetch_add(1, Relaxed);
+                if Instant::now() + wait >= deadline {
+                    return false;
+                }
+                tokio::time::sleep(wait).await;
+            }
+            Outcome::Failed(e) => {
+                if stats.errors.fetch_add(1, Relaxed) < 5 {
+                    eprintln!("trigger failed: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return Instant::now() < deadline;
+            }
+        }
+    }
+}

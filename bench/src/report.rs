@@ -1,0 +1,178 @@
+//! The result of one scenario run: what is printed as a table, written as
+//! JSON for CI and charts, and checked by `--require-all`.
+
+use crate::stats::Percentiles;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Everything measured in one run. Latency fields are in microseconds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Report {
+    /// Scenario name (`fanout`, …).
+    pub scenario: String,
+    /// Server under test, from `--label`.
+    pub label: String,
+    /// WebSocket dialect and REST flavour used.
+    pub dialect: String,
+    /// REST flavour used to publish.
+    pub api: String,
+    /// Connections requested.
+    pub connections: usize,
+    /// Connections established and subscribed.
+    pub connected: u64,
+    /// Connections that failed to open or subscribe.
+    pub failed_connections: u64,
+    /// Connections the server closed during the run.
+    pub dropped_connections: u64,
+    /// Channels the connections were spread over.
+    pub channels: usize,
+    /// Requested events per second (0 = as fast as accepted).
+    pub rate: f64,
+    /// Seconds spent publishing (or holding / churning).
+    pub duration_secs: f64,
+    /// Events published and accepted (or presence joins attempted).
+    pub sent: u64,
+    /// Deliveries that should arrive (or joins that should succeed).
+    pub expected: u64,
+    /// Deliveries counted at the subscribers (or joins acknowledged).
+    pub received: u64,
+    /// `received` per second, from first publish to last delivery.
+    pub deliveries_per_sec: f64,
+    /// Accepted events (or joins) per second of publishing.
+    pub events_per_sec: f64,
+    /// REST calls answered 429 (and retried).
+    pub rate_limited: u64,
+    /// REST calls that failed otherwise.
+    pub publish_errors: u64,
+    /// Median end-to-end latency (presence-churn: join latency).
+    pub p50_us: u64,
+    /// 90th percentile latency.
+    pub p90_us: u64,
+    /// 99th percentile latency.
+    pub p99_us: u64,
+    /// 99.9th percentile latency.
+    pub p999_us: u64,
+    /// Largest latency.
+    pub max_us: u64,
+    /// Mean latency.
+    pub mean_us: f64,
+    /// REST round-trip latency of accepted triggers.
+    pub request_latency: Percentiles,
+    /// Seconds to open and subscribe all connections.
+    pub connect_secs: f64,
+    /// Connections opened and subscribed per second.
+    pub connect_rate: f64,
+    /// Server VmRSS (KiB) before connecting, with `--server-pid`.
+    pub rss_before_kb: Option<u64>,
+    /// Server VmRSS (KiB) once all connections were subscribed.
+    pub rss_connected_kb: Option<u64>,
+    /// Server VmRSS (KiB) at the end of the run.
+    pub rss_after_kb: Option<u64>,
+    /// (rss_connected − rss_before) / connected, in bytes.
+    pub rss_per_conn_bytes: Option<f64>,
+    /// Non-benchmark events seen by subscribers (presence member events, …).
+    pub other_events: u64,
+    /// Deliveries counted in each second of the run.
+    pub timeline: Vec<u64>,
+    /// The command line that produced this report.
+    pub command: String,
+}
+
+impl Report {
+    /// Copies latency percentiles in.
+    pub fn set_latency(&mut self, p: &Percentiles) {
+        self.p50_us = p.p50_us;
+        self.p90_us = p.p90_us;
+        self.p99_us = p.p99_us;
+        self.p999_us = p.p999_us;
+        self.max_us = p.max_us;
+        self.mean_us = p.mean_us;
+    }
+
+    /// True when every connection worked and every delivery arrived.
+    pub fn all_received(&self) -> bool {
+        self.failed_connections == 0 && self.received == self.expected && self.expected > 0
+    }
+
+    /// Writes the report as pretty JSON.
+    pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, serde_json::to_string_pretty(self)? + "\n")
+    }
+
+    /// The human-readable result table.
+    pub fn table(&self) -> String {
+        let ms = |us: u64| format!("{:.2} ms", us as f64 / 1000.0);
+        let mut rows: Vec<(&str, String)> = vec![
+            (
+                "scenario",
+                format!(
+                    "{} ({}, {} ws, {} api)",
+                    self.scenario, self.label, self.dialect, self.api
+                ),
+            ),
+            (
+                "connections",
+                format!(
+                    "{} ok / {} requested, {} failed, {} dropped",
+                    self.connected,
+                    self.connections,
+                    self.failed_connections,
+                    self.dropped_connections
+                ),
+            ),
+            ("channels", self.channels.to_string()),
+            (
+                "connect rate",
+                format!(
+                    "{:.0} conn/s ({:.2} s)",
+                    self.connect_rate, self.connect_secs
+                ),
+            ),
+            (
+                "sent / expected / received",
+                format!("{} / {} / {}", self.sent, self.expected, self.received),
+            ),
+            ("events/s accepted", format!("{:.1}", self.events_per_sec)),
+            ("deliveries/s", format!("{:.0}", self.deliveries_per_sec)),
+            (
+                "latency p50 / p90 / p99",
+                format!(
+                    "{} / {} / {}",
+                    ms(self.p50_us),
+                    ms(self.p90_us),
+                    ms(self.p99_us)
+                ),
+            ),
+            (
+                "latency p99.9 / max",
+                format!("{} / {}", ms(self.p999_us), ms(self.max_us)),
+            ),
+            (
+                "REST p50 / p99",
+                format!(
+                    "{} / {}",
+                    ms(self.request_latency.p50_us),
+                    ms(self.request_latency.p99_us)
+                ),
+            ),
+            (
+                "429s / errors",
+                format!("{} / {}", self.rate_limited, self.publish_errors),
+            ),
+        ];
+        if let (Some(b), Some(a)) = (self.rss_before_kb, self.rss_connected_kb) {
+            let per = self
+                .rss_per_conn_bytes
+                .map(|p| format!("{p:.0}"))
+                .unwrap_or_default();
+            rows.push((
+                "server RSS",
+                format!("{} MiB -> {} MiB ({} B/conn)", b / 1024, a / 1024, per),
+            ));
+        }
+        let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        rows.iter()
+            .map(|(k, v)| format!("{k:<w$}  {v}\n"))
+            .collect()
+    }
+}

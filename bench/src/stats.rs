@@ -1,0 +1,173 @@
+//! Counters and latency histograms shared by thousands of connection tasks.
+//!
+//! Latencies go into a few mutex-guarded `hdrhistogram` shards (one per
+//! connection would cost ~30 KB each), picked by connection index so two
+//! cores rarely contend on the same lock.
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+const SHARDS: usize = 16;
+/// Highest latency recorded, in µs (10 minutes); larger values are clamped.
+const MAX_US: u64 = 600_000_000;
+
+/// Makes an empty histogram covering 1 µs .. 10 min at 3 significant digits.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_US, 3).expect("valid histogram bounds")
+}
+
+/// Counters every subscriber task updates, and the parent reads each second.
+#[derive(Default)]
+pub struct Shared {
+    /// Connections that finished the handshake and their subscription.
+    pub connected: AtomicU64,
+    /// Connections that failed to connect or subscribe.
+    pub failed: AtomicU64,
+    /// Connections that dropped after being established.
+    pub dropped: AtomicU64,
+    /// Benchmark events received, summed over all subscribers.
+    pub received: AtomicU64,
+    /// Other events (presence member_added/removed, …), for information.
+    pub other_events: AtomicU64,
+    latency: Latency,
+}
+
+impl Shared {
+    /// Records one benchmark delivery that was published at `sent_us`.
+    pub fn record_delivery(&self, shard: usize, sent_us: u64) {
+        self.received.fetch_add(1, Relaxed);
+        let lat = crate::proto::now_us().saturating_sub(sent_us);
+        self.latency.record(shard, lat);
+    }
+
+    /// Records a latency without counting a delivery (e.g. join latency).
+    pub fn record_latency(&self, shard: usize, us: u64) {
+        self.latency.record(shard, us);
+    }
+
+    /// Adds a worker's histogram into ours.
+    pub fn merge(&self, h: &Histogram<u64>) {
+        self.latency.merge(h);
+    }
+
+    /// All shards merged into one histogram.
+    pub fn histogram(&self) -> Histogram<u64> {
+        self.latency.snapshot()
+    }
+
+    /// Reads a counter (shorthand to keep call sites short).
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Relaxed)
+    }
+}
+
+/// A histogram split into shards to keep lock contention low.
+struct Latency {
+    shards: Vec<Mutex<Histogram<u64>>>,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency {
+            shards: (0..SHARDS).map(|_| Mutex::new(new_histogram())).collect(),
+        }
+    }
+}
+
+impl Latency {
+    fn record(&self, shard: usize, us: u64) {
+        let mut h = self.shards[shard % SHARDS].lock().expect("poisoned");
+        h.saturating_record(us.clamp(1, MAX_US));
+    }
+
+    fn merge(&self, other: &Histogram<u64>) {
+        let mut h = self.shards[0].lock().expect("poisoned");
+        let _ = h.add(other);
+    }
+
+    fn snapshot(&self) -> Histogram<u64> {
+        let mut all = new_histogram();
+        for s in &self.shards {
+            let _ = all.add(&*s.lock().expect("poisoned"));
+        }
+        all
+    }
+}
+
+/// Latency percentiles in microseconds, as written to the JSON report.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Number of samples.
+    pub samples: u64,
+    /// Mean latency.
+    pub mean_us: f64,
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// 99.9th percentile.
+    pub p999_us: u64,
+    /// Largest sample.
+    pub max_us: u64,
+}
+
+impl Percentiles {
+    /// Summarises a histogram.
+    pub fn of(h: &Histogram<u64>) -> Percentiles {
+        if h.is_empty() {
+            return Percentiles::default();
+        }
+        Percentiles {
+            samples: h.len(),
+            mean_us: h.mean(),
+            p50_us: h.value_at_quantile(0.5),
+            p90_us: h.value_at_quantile(0.9),
+            p99_us: h.value_at_quantile(0.99),
+            p999_us: h.value_at_quantile(0.999),
+            max_us: h.max(),
+        }
+    }
+}
+
+/// Encodes a histogram as `[[value, count], …]` to pass it between processes.
+pub fn encode(h: &Histogram<u64>) -> Vec<(u64, u64)> {
+    h.iter_recorded()
+        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        .collect()
+}
+
+/// Rebuilds a histogram from [`encode`]'s output.
+pub fn decode(pairs: &[(u64, u64)]) -> Histogram<u64> {
+    let mut h = new_histogram();
+    for &(v, n) in pairs {
+        let _ = h.record_n(v.clamp(1, MAX_US), n);
+    }
+    h
+}
+
+/// Reads the resident set size of a process, in KiB, from `/proc/PID/status`.
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_decode_round_trip() {
+        let mut h = new_histogram();
+        for v in [5, 50, 500, 5000] {
+            h.record(v).unwrap();
+        }
+        let back = decode(&encode(&h));
+        assert_eq!(back.len(), 4);
+        assert_eq!(Percentiles::of(&back).max_us, h.max());
+    }
+}

@@ -1,0 +1,82 @@
+//! Per-app switches and limits, with the documented defaults.
+
+use serde::{Deserialize, Serialize};
+
+/// What an app allows; every field has the documented default, so a config names only what it changes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppSettings {
+    /// Whether clients may send `client-` events on private and presence channels.
+    pub client_events: bool,
+    /// Largest client event payload, bytes.
+    pub max_client_event_bytes: usize,
+    /// Client events one connection may send per second.
+    pub client_events_per_second: u32,
+    /// Most simultaneous connections (`None`: no limit).
+    pub max_connections: Option<u32>,
+    /// Most channels in one `POST /events`.
+    pub max_event_channels: usize,
+    /// Most events in one `POST /batch_events`.
+    pub max_batch_events: usize,
+    /// Largest event payload through the REST API, bytes.
+    pub max_payload_bytes: usize,
+    /// REST rate limits.
+    pub rate_limits: RateLimits,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            client_events: false,
+            max_client_event_bytes: 10 * 1024,
+            client_events_per_second: 10,
+            max_connections: None,
+            max_event_channels: 10,
+            max_batch_events: 10,
+            max_payload_bytes: 32 * 1024,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// One endpoint's limit: requests per minute, and the burst allowed in any one second.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointLimit {
+    /// Requests per minute.
+    pub per_minute: u32,
+    /// Requests per second at most.
+    pub per_second: u32,
+}
+
+/// The documented rate limits per app and endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    /// Off for benchmarks and trusted single-tenant installs.
+    pub enabled: bool,
+    /// `POST /events`.
+    pub events: EndpointLimit,
+    /// `POST /batch_events`.
+    pub batch_events: EndpointLimit,
+    /// `POST /apps/token`.
+    pub token: EndpointLimit,
+    /// `GET /channels` and the other channel queries.
+    pub channels: EndpointLimit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let limit = |per_minute, per_second| EndpointLimit {
+            per_minute,
+            per_second,
+        };
+        Self {
+            enabled: true,
+            events: limit(1000, 100),
+            batch_events: limit(500, 50),
+            token: limit(2000, 200),
+            channels: limit(500, 50),
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The one typed configuration tree. Sources, later ones winning: built-in defaults, the TOML file given
+//! by `--config`, `LATTESTREAM_*` environment variables (nested keys with `__`, e.g.
+//! `LATTESTREAM_WEBSOCKET__ACTIVITY_TIMEOUT=60s`), one app given wholly by `LATTESTREAM_APP_*`, then the
+//! command line. Unknown fields are refused; secrets print masked.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::apps::{App, AppSettings};
+use crate::auth::Secret;
+use crate::protocol::AppId;
+
+/// Everything the server is told at start.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where HTTP and WebSocket are served.
+    pub addr: SocketAddr,
+    /// Where the embedded database lives.
+    pub data_dir: PathBuf,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+    /// WebSocket limits and timers.
+    pub websocket: WebSocketConfig,
+    /// HTTP limits.
+    pub http: HttpConfig,
+    /// Apps defined here; when none is, the embedded store's apps are served (one is created on first start).
+    pub apps: Vec<App>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 6001)),
+            data_dir: PathBuf::from("data"),
+            log_format: LogFormat::Text,
+            websocket: WebSocketConfig::default(),
+            http: HttpConfig::default(),
+            apps: Vec::new(),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// WebSocket timers and limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSocketConfig {
+    /// Silence after which the server pings a client (and tells clients to ping); sent as `activity_timeout`.
+    #[serde(with = "humantime_serde")]
+    pub activity_timeout: Duration,
+    /// How long the server waits for a pong before closing with 4201.
+    #[serde(with = "humantime_serde")]
+    pub pong_timeout: Duration,
+    /// How long a LatteStream-dialect client has to send its credential frame.
+    #[serde(with = "humantime_serde")]
+    pub handshake_timeout: Duration,
+    /// How long one socket write may take before the connection counts as a slow consumer.
+    #[serde(with = "humantime_serde")]
+    pub write_timeout: Duration,
+    /// Largest frame a client may send; larger frames close the connection with 1009.
+    pub max_message_bytes: usize,
+    /// Frames queued for one connection before it is closed as a slow consumer (4100).
+    pub send_queue: usize,
+    /// Channels one connection may be subscribed to at once.
+    pub max_subscriptions: usize,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        Self {
+            activity_timeout: Duration::from_secs(120),
+            pong_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(10),
+            max_message_bytes: 64 * 1024,
+            send_queue: 1024,
+            max_subscriptions: 1000,
+        }
+    }
+}
+
+/// HTTP limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Largest request body accepted; larger bodies get 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A source could not be read or has a bad value or unknown field.
+    #[error("configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// `LATTESTREAM_APP_*` is incomplete or malformed.
+    #[error("environment app: {0}")]
+    EnvApp(String),
+}
+
+/// Values given on the command line, which win over every other source.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--addr`
+    pub addr: Option<SocketAddr>,
+    /// `--data-dir`
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads the tree from defaults, `file`, the environment and `overrides`.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok();
+        Self::load_with(file, overrides, env)
+    }
+
+    /// As [`Config::load`], reading variables through `env` (tests pass a map).
+    pub fn load_with(
+        file: Option<&Path>,
+        overrides: Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let vars = Env::prefixed("LATTESTREAM_").split("__").filter(|k| {
+            let k = k.as_str();
+            !k.starts_with("app_") && k != "config" && k != "log"
+        });
+        let mut config: Config = figment.merge(vars).extract().map_err(Box::new)?;
+        if let Some(app) = env_app(&env)? {
+            config.apps.retain(|a| a.id != app.id);
+            config.apps.push(app);
+        }
+        config.addr = overrides.addr.unwrap_or(config.addr);
+        config.data_dir = overrides.data_dir.unwrap_or(config.data_dir);
+        Ok(config)
+    }
+}
+
+/// The app `LATTESTREAM_APP_ID`, `_KEY`, `_SECRET`, `_CLIENT_EVENTS` and `_RATE_LIMIT` describe, if any.
+fn env_app(env: &impl Fn(&str) -> Option<String>) -> Result<Option<App>, ConfigError> {
+    let Some(id) = env("LATTESTREAM_APP_ID") else {
+        return Ok(None);
+    };
+    let fail = |m: &str| ConfigError::EnvApp(m.to_owned());
+    let id = AppId::parse(&id).ok_or_else(|| fail("LATTESTREAM_APP_ID must be digits"))?;
+    let key = env("LATTESTREAM_APP_KEY").ok_or_else(|| fail("LATTESTREAM_APP_KEY is required"))?;
+    let secret =
+        env("LATTESTREAM_APP_SECRET").ok_or_else(|| fail("LATTESTREAM_APP_SECRET is required"))?;
+    let mut settings = AppSettings::default();
+    if let Some(v) = env("LATTESTREAM_APP_CLIENT_EVENTS") {
+        settings.client_events = parse_bool(&v)
+            .ok_or_else(|| fail("LATTESTREAM_APP_CLIENT_EVENTS must be true or false"))?;
+    }
+    if let Some(v) = env("LATTESTREAM_APP_RATE_LIMIT") {
+        settings.rate_limits.enabled = parse_bool(&v)
+            .ok_or_else(|| fail("LATTESTREAM_APP_RATE_LIMIT must be true or false"))?;
+    }
+    Ok(Some(App {
+        id,
+        key,
+        secret: Secret::new(secret),
+        settings,
+    }))
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_serve_on_6001() {
+        let config = Config::load_with(None, Overrides::default(), vars(&[])).unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:6001");
+        assert_eq!(config.websocket.activity_timeout, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn an_app_comes_wholly_from_the_environment() {
+        let env = vars(&[
+            ("LATTESTREAM_APP_ID", "77"),
+            ("LATTESTREAM_APP_KEY", "lspk_k"),
+            ("LATTESTREAM_APP_SECRET", "lsk_s"),
+            ("LATTESTREAM_APP_CLIENT_EVENTS", "true"),
+        ]);
+        let config = Config::load_with(None, Overrides::default(), env).unwrap();
+        assert_eq!(config.apps.len(), 1);
+        assert!(config.apps[0].settings.client_events);
+        assert!(
+            !format!("{config:?}").contains("lsk_s"),
+            "secrets print masked"
+        );
+    }
+
+    #[test]
+    fn a_file_with_unknown_fields_is_refused() {
+        let path = std::env::temp_dir().join(format!("ls-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "addr = \"127.0.0.1:7000\"\nbogus = 1\n").unwrap();
+        assert!(Config::load_with(Some(&path), Overrides::default(), vars(&[])).is_err());
+        std::fs::write(
+            &path,
+            "addr = \"127.0.0.1:7000\"\n[websocket]\nactivity_timeout = \"5s\"\n",
+        )
+        .unwrap();
+        let config = Config::load_with(Some(&path), Overrides::default(), vars(&[])).unwrap();
+        assert_eq!(config.websocket.activity_timeout, Duration::from_secs(5));
+        std::fs::remove_file(path).unwrap();
+    }
+}

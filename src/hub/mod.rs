@@ -1,0 +1,275 @@
+//! The hub of local sockets: which connection is subscribed to which channel, presence rosters, and the
+//! fan-out that puts one encoded frame into every subscriber's queue. It is the only code that queues
+//! frames for sockets; it never awaits and never writes to a socket itself.
+
+mod channel;
+mod connection;
+mod encoded;
+mod outbox;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dashmap::DashMap;
+
+pub use channel::MemberData;
+pub use connection::Connection;
+pub use encoded::Encoded;
+pub use outbox::{Outbox, Pushed};
+
+use crate::metrics::Metrics;
+use crate::protocol::{AppId, ChannelName, Event, PresenceSnapshot, ServerMessage, SocketId};
+use channel::{ChannelState, Subscriber};
+
+/// Every app's local channels and connections.
+pub struct Hub {
+    apps: DashMap<AppId, Arc<AppHub>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Hub {
+    /// An empty hub reporting into `metrics`.
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self {
+            apps: DashMap::new(),
+            metrics,
+        }
+    }
+
+    /// The app's part of the hub, created on first use.
+    pub fn app(&self, id: &AppId) -> Arc<AppHub> {
+        if let Some(app) = self.apps.get(id) {
+            return app.clone();
+        }
+        self.apps.entry(id.clone()).or_default().clone()
+    }
+
+    /// Every connection on this node, across apps.
+    pub fn all_connections(&self) -> Vec<Arc<Connection>> {
+        let apps: Vec<_> = self.apps.iter().map(|a| a.value().clone()).collect();
+        apps.iter().flat_map(|a| a.connections()).collect()
+    }
+
+    /// The metrics sink.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+}
+
+/// One app's channels and connections on this node.
+#[derive(Default)]
+pub struct AppHub {
+    channels: DashMap<ChannelName, ChannelState>,
+    connections: DashMap<SocketId, Arc<Connection>>,
+    count: AtomicUsize,
+}
+
+/// A channel as the REST API reports it.
+#[derive(Debug, Clone)]
+pub struct ChannelInfo {
+    /// The channel.
+    pub name: ChannelName,
+    /// Subscribed connections.
+    pub subscriptions: usize,
+    /// Distinct presence users (0 for other kinds).
+    pub users: usize,
+}
+
+/// A presence member as the REST API reports it.
+#[derive(Debug, Clone)]
+pub struct MemberInfo {
+    /// The user.
+    pub user_id: Arc<str>,
+    /// The user's info.
+    pub user_info: Option<Arc<serde_json::value::RawValue>>,
+    /// One of the user's connections on the channel.
+    pub socket_id: SocketId,
+}
+
+/// The app has as many connections as it may have.
+#[derive(Debug, thiserror::Error)]
+#[error("over connection quota")]
+pub struct OverQuota;
+
+impl AppHub {
+    /// Registers a connection, unless the app is at `max` connections.
+    pub fn add_connection(&self, conn: Arc<Connection>, max: Option<u32>) -> Result<(), OverQuota> {
+        let previous = self.count.fetch_add(1, Ordering::AcqRel);
+        if max.is_some_and(|max| previous >= max as usize) {
+            self.count.fetch_sub(1, Ordering::AcqRel);
+            return Err(OverQuota);
+        }
+        self.connections.insert(conn.socket_id, conn);
+        Ok(())
+    }
+
+    /// Forgets a connection (its subscriptions are removed by the caller first).
+    pub fn remove_connection(&self, socket_id: SocketId) {
+        if self.connections.remove(&socket_id).is_some() {
+            self.count.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Connections of this app on this node.
+    pub fn connections(&self) -> Vec<Arc<Connection>> {
+        self.connections.iter().map(|c| c.value().clone()).collect()
+    }
+
+    /// How many connections this app has on this node.
+    pub fn connection_count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Subscribes `conn`, queueing its `subscription_succeeded` (with the roster on presence channels)
+    /// before any later event, and `member_added` to the others when its user is new.
+    pub fn subscribe(
+        &self,
+        conn: &Arc<Connection>,
+        channel: &ChannelName,
+        member: Option<MemberData>,
+    ) {
+        let mut state = self.channels.entry(channel.clone()).or_default();
+        let already = state.subscribers.contains_key(&conn.socket_id);
+        let user = member.as_ref().map(|m| m.user_id.clone());
+        let joined_new_user = match (&member, already) {
+            (Some(m), false) => state.join(m),
+            _ => false,
+        };
+        if !already {
+            state.subscribers.insert(
+                conn.socket_id,
+                Subscriber {
+                    conn: conn.clone(),
+                    user: user.clone(),
+                },
+            );
+        }
+        let roster = user.as_ref().map(|_| state.roster());
+        let presence = roster.map(|members| PresenceSnapshot {
+            members,
+            me: user.as_deref().unwrap_or_default(),
+        });
+        conn.send(&ServerMessage::SubscriptionSucceeded {
+            channel: channel.as_str(),
+            presence,
+        });
+        if let (true, Some(m)) = (joined_new_user, &member) {
+            let added = ServerMessage::MemberAdded {
+                channel: channel.as_str(),
+                user_id: &m.user_id,
+                user_info: m.user_info.as_deref(),
+            };
+            broadcast(&state, &Encoded::new(added), Some(conn.socket_id));
+        }
+    }
+
+    /// Subscribes a connection without telling it (server-to-user channels after a sign-in).
+    pub fn subscribe_silently(&self, conn: &Arc<Connection>, channel: &ChannelName) {
+        let mut state = self.channels.entry(channel.clone()).or_default();
+        state.subscribers.insert(
+            conn.socket_id,
+            Subscriber {
+                conn: conn.clone(),
+                user: None,
+            },
+        );
+    }
+
+    /// Unsubscribes a connection; sends `member_removed` when it was its user's last connection.
+    /// Returns whether it was subscribed.
+    pub fn unsubscribe(&self, socket_id: SocketId, channel: &ChannelName) -> bool {
+        let Some(mut state) = self.channels.get_mut(channel) else {
+            return false;
+        };
+        let Some(sub) = state.subscribers.remove(&socket_id) else {
+            return false;
+        };
+        if let Some(user) = sub.user.as_ref().filter(|u| state.leave(u)) {
+            let removed = ServerMessage::MemberRemoved {
+                channel: channel.as_str(),
+                user_id: user,
+            };
+            broadcast(&state, &Encoded::new(removed), None);
+        }
+        let empty = state.subscribers.is_empty();
+        drop(state);
+        if empty {
+            self.channels
+                .remove_if(channel, |_, s| s.subscribers.is_empty());
+        }
+        true
+    }
+
+    /// Queues `event` for every subscriber but `except`; returns how many connections got it.
+    pub fn publish(&self, event: &Event, except: Option<SocketId>) -> usize {
+        let Some(state) = self.channels.get(&event.channel) else {
+            return 0;
+        };
+        broadcast(&state, &Encoded::new(ServerMessage::Event(event)), except)
+    }
+
+    /// Whether the connection is subscribed to the channel.
+    pub fn is_subscribed(&self, socket_id: SocketId, channel: &ChannelName) -> bool {
+        self.channels
+            .get(channel)
+            .is_some_and(|s| s.subscribers.contains_key(&socket_id))
+    }
+
+    /// Every occupied channel, sorted by name.
+    pub fn channels(&self) -> Vec<ChannelInfo> {
+        let mut list: Vec<_> = self
+            .channels
+            .iter()
+            .map(|e| info(e.key(), e.value()))
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// One channel, if occupied.
+    pub fn channel(&self, name: &ChannelName) -> Option<ChannelInfo> {
+        self.channels.get(name).map(|s| info(name, &s))
+    }
+
+    /// A presence channel's members, one entry per user, in join order.
+    pub fn members(&self, name: &ChannelName) -> Vec<MemberInfo> {
+        let Some(state) = self.channels.get(name) else {
+            return Vec::new();
+        };
+        let socket_of = |user: &Arc<str>| {
+            state
+                .subscribers
+                .iter()
+                .find(|(_, s)| s.user.as_ref() == Some(user))
+                .map(|(id, _)| *id)
+        };
+        let member = |user: &Arc<str>| {
+            let info = state.members.get(user).and_then(|m| m.info.clone());
+            socket_of(user).map(|socket_id| MemberInfo {
+                user_id: user.clone(),
+                user_info: info,
+                socket_id,
+            })
+        };
+        state.order.iter().filter_map(member).collect()
+    }
+}
+
+fn info(name: &ChannelName, state: &ChannelState) -> ChannelInfo {
+    ChannelInfo {
+        name: name.clone(),
+        subscriptions: state.subscribers.len(),
+        users: state.members.len(),
+    }
+}
+
+/// Queues one encoded message for every subscriber of a channel but `except`.
+fn broadcast(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) -> usize {
+    let targets = state
+        .subscribers
+        .iter()
+        .filter(|(id, _)| Some(**id) != except);
+    targets
+        .filter(|(_, sub)| sub.conn.push(message.frame(sub.conn.dialect)))
+        .count()
+}

@@ -1,0 +1,119 @@
+//! LatteStream: a realtime messaging server. Servers push events to channels over a REST API; browsers,
+//! phones and backends hold a WebSocket (LatteStream dialect or Pusher protocol 7) and receive them.
+//!
+//! The map:
+//! - [`protocol`]: wire types of both dialects, codes, the codecs.
+//! - [`auth`]: key formats, channel signatures, access tokens.
+//! - [`apps`]: tenants, their settings, the embedded store.
+//! - [`hub`]: local sockets, subscriptions, presence rosters, fan-out into bounded send queues.
+//! - [`node`]: the core the handlers call.
+//! - [`http`]: the REST API and the router; `ws`: the WebSocket endpoints and sessions.
+//! - [`config`]: the typed configuration tree.
+//!
+//! [`start`] builds a node from a config; [`serve`] runs it on a listener until shutdown. `main` and the
+//! integration tests use the same two calls.
+
+pub mod apps;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod hub;
+pub mod metrics;
+pub mod node;
+pub mod protocol;
+mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use apps::{App, AppError, AppStore, Apps, SqliteStore};
+use config::Config;
+use node::Node;
+use protocol::{AppId, CloseCode};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The apps are invalid or the store failed.
+    #[error(transparent)]
+    Apps(#[from] AppError),
+    /// The data directory could not be created.
+    #[error("data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+}
+
+/// Builds the node: apps from the config, or from the embedded store (creating the first app there).
+pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
+    let apps = if config.apps.is_empty() {
+        stored_apps(config).await?
+    } else {
+        config.apps.clone()
+    };
+    let apps = Arc::new(Apps::new(apps)?);
+    Ok(Arc::new(Node::new(apps, config.websocket.clone())))
+}
+
+/// The embedded store's apps; on first start, a new app is created, stored and announced once.
+async fn stored_apps(config: &Config) -> Result<Vec<App>, StartError> {
+    let store = open_store(config)?;
+    let mut apps = store.list().await.map_err(AppError::from)?;
+    if apps.is_empty() {
+        let id =
+            AppId::parse(&(100_000 + rand::random::<u32>() % 900_000).to_string()).expect("digits");
+        let app = App::generate(id);
+        store.put(&app).await.map_err(AppError::from)?;
+        announce(&app);
+        apps.push(app);
+    }
+    Ok(apps)
+}
+
+/// Opens `lattestream.db` in the data directory.
+pub fn open_store(config: &Config) -> Result<SqliteStore, StartError> {
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
+    Ok(SqliteStore::open(&dir.join("lattestream.db")).map_err(AppError::from)?)
+}
+
+/// Prints a newly created app's keys once, on standard output rather than the log, so log pipelines
+/// never carry the private key; `lattestream apps` prints them again from the store.
+fn announce(app: &App) {
+    println!(
+        "Created the first app (stored in the data directory; `lattestream apps` shows it again):"
+    );
+    println!("  LATTESTREAM_APP_ID={}", app.id);
+    println!("  LATTESTREAM_APP_KEY={}", app.key);
+    println!("  LATTESTREAM_APP_SECRET={}", app.secret.expose());
+}
+
+/// Serves HTTP and WebSocket on `listener` until `shutdown` resolves, then asks every client to
+/// reconnect (4200) and waits up to `drain` for them to go.
+pub async fn serve(
+    listener: TcpListener,
+    node: Arc<Node>,
+    config: &Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    drain: Duration,
+) -> std::io::Result<()> {
+    let router = http::router(node.clone(), config.http.max_body_bytes);
+    let closing = node.clone();
+    let signal = async move {
+        shutdown.await;
+        closing
+            .hub()
+            .all_connections()
+            .iter()
+            .for_each(|c| c.close(CloseCode::ReconnectNow));
+    };
+    axum::serve(listener, router)
+        .with_graceful_shutdown(signal)
+        .await?;
+    let deadline = tokio::time::Instant::now() + drain;
+    while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}

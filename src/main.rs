@@ -1,0 +1,127 @@
+//! The `lattestream` binary: command line → config → tracing → bind → serve until a signal.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use lattestream::apps::AppStore;
+use lattestream::config::{Config, LogFormat, Overrides};
+use tokio::net::TcpListener;
+
+/// A self-hostable realtime messaging server (LatteStream and Pusher protocols).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, env = "LATTESTREAM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Listen address (default 127.0.0.1:6001; also LATTESTREAM_ADDR).
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// Data directory for the embedded database (default ./data; also LATTESTREAM_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Print the apps in the embedded store, with their keys.
+    Apps,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        addr: cli.addr,
+        data_dir: cli.data_dir.clone(),
+    };
+    let config = match Config::load(cli.config.as_deref(), overrides) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("lattestream: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let result = match cli.command {
+        Some(Command::Apps) => runtime.block_on(print_apps(&config)),
+        Some(Command::Serve) | None => runtime.block_on(serve(config)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("lattestream: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LATTESTREAM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let node = lattestream::start(&config).await?;
+    let listener = TcpListener::bind(config.addr).await?;
+    let apps: Vec<String> = node
+        .apps()
+        .all()
+        .iter()
+        .map(|a| format!("{} ({})", a.id, a.key))
+        .collect();
+    tracing::info!(addr = %listener.local_addr()?, apps = ?apps, "LatteStream is serving");
+    lattestream::serve(
+        listener,
+        node,
+        &config,
+        shutdown_signal(),
+        Duration::from_secs(10),
+    )
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn print_apps(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+    for app in lattestream::open_store(config)?.list().await? {
+        println!(
+            "id={} key={} secret={}",
+            app.id,
+            app.key,
+            app.secret.expose()
+        );
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

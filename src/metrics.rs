@@ -1,0 +1,101 @@
+//! Counters the server keeps about itself, exposed at `/metrics` in the Prometheus text format.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Process-wide counters; cheap atomics, safe to bump on hot paths.
+#[derive(Default)]
+pub struct Metrics {
+    connections_opened: AtomicU64,
+    connections_closed: AtomicU64,
+    slow_consumers: AtomicU64,
+    events_published: AtomicU64,
+    frames_delivered: AtomicU64,
+    client_events: AtomicU64,
+}
+
+impl Metrics {
+    /// A connection completed its handshake.
+    pub fn connection_opened(&self) {
+        self.connections_opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection ended, for any reason.
+    pub fn connection_closed(&self) {
+        self.connections_closed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection was disconnected because its send queue overflowed.
+    pub fn slow_consumer(&self) {
+        self.slow_consumers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An event was published and queued for `deliveries` connections.
+    pub fn published(&self, deliveries: usize) {
+        self.events_published.fetch_add(1, Ordering::Relaxed);
+        self.frames_delivered
+            .fetch_add(deliveries as u64, Ordering::Relaxed);
+    }
+
+    /// A client event was relayed.
+    pub fn client_event(&self) {
+        self.client_events.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many slow consumers were disconnected so far.
+    pub fn slow_consumers(&self) -> u64 {
+        self.slow_consumers.load(Ordering::Relaxed)
+    }
+
+    /// The counters in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let opened = self.connections_opened.load(Ordering::Relaxed);
+        let closed = self.connections_closed.load(Ordering::Relaxed);
+        let rows = [
+            (
+                "lattestream_connections",
+                "gauge",
+                "Open WebSocket connections",
+                opened.saturating_sub(closed),
+            ),
+            (
+                "lattestream_connections_opened_total",
+                "counter",
+                "Connections accepted",
+                opened,
+            ),
+            (
+                "lattestream_slow_consumers_total",
+                "counter",
+                "Connections closed with 4100 (send queue full)",
+                self.slow_consumers(),
+            ),
+            (
+                "lattestream_events_published_total",
+                "counter",
+                "Events published",
+                self.events_published.load(Ordering::Relaxed),
+            ),
+            (
+                "lattestream_frames_queued_total",
+                "counter",
+                "Event frames queued for connections",
+                self.frames_delivered.load(Ordering::Relaxed),
+            ),
+            (
+                "lattestream_client_events_total",
+                "counter",
+                "Client events relayed",
+                self.client_events.load(Ordering::Relaxed),
+            ),
+        ];
+        let mut out = String::new();
+        for (name, kind, help, value) in rows {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,75 @@
+//! The core every handler calls: it owns the apps, the hub of local sockets and the settings, and gives
+//! connections their ids. HTTP and WebSocket code stay thin by going through here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::apps::{App, Apps};
+use crate::config::WebSocketConfig;
+use crate::hub::{AppHub, Hub};
+use crate::metrics::Metrics;
+use crate::protocol::{Event, SocketId};
+
+/// One server process.
+pub struct Node {
+    id: u32,
+    next_seq: AtomicU64,
+    apps: Arc<Apps>,
+    hub: Hub,
+    ws: WebSocketConfig,
+    metrics: Arc<Metrics>,
+}
+
+impl Node {
+    /// A node serving `apps` with the given WebSocket settings; its id is random so socket ids stay
+    /// unique across a cluster.
+    pub fn new(apps: Arc<Apps>, ws: WebSocketConfig) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let id = rand::random::<u32>() % 1_000_000_000;
+        Self {
+            id,
+            next_seq: AtomicU64::new(1),
+            apps,
+            hub: Hub::new(metrics.clone()),
+            ws,
+            metrics,
+        }
+    }
+
+    /// A fresh socket id.
+    pub fn next_socket_id(&self) -> SocketId {
+        SocketId::new(self.id, self.next_seq.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The apps served.
+    pub fn apps(&self) -> &Apps {
+        &self.apps
+    }
+
+    /// The local hub.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// One app's part of the hub.
+    pub fn app_hub(&self, app: &App) -> Arc<AppHub> {
+        self.hub.app(&app.id)
+    }
+
+    /// WebSocket settings.
+    pub fn ws_config(&self) -> &WebSocketConfig {
+        &self.ws
+    }
+
+    /// Counters.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Publishes an event to the channel's subscribers except `except`; returns how many got it.
+    pub fn publish(&self, app: &App, event: &Event, except: Option<SocketId>) -> usize {
+        let delivered = self.app_hub(app).publish(event, except);
+        self.metrics.published(delivered);
+        delivered
+    }
+}

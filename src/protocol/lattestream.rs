@@ -1,0 +1,217 @@
+//! The LatteStream dialect codec, as the official `@lattestream/client` speaks it: a first frame
+//! carrying the credential, `lattestream:` events whose `data` is an object, and batch frames.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::decode::{self, Envelope};
+use super::encode::{self, Frame, Hash};
+use super::{ClientMessage, DecodeError, ServerMessage};
+
+/// The most frames one batch may carry, as the official client sends at most 10.
+pub const MAX_BATCH: usize = 10;
+
+/// Encodes a server message as the official client expects it.
+pub fn encode(message: &ServerMessage<'_>) -> String {
+    match message {
+        ServerMessage::ConnectionEstablished {
+            socket_id,
+            activity_timeout,
+        } => {
+            let data = serde_json::json!({"socket_id": socket_id.to_string(), "activity_timeout": activity_timeout});
+            Frame::bare("lattestream:connection_established", data).to_json()
+        }
+        ServerMessage::SubscriptionSucceeded { channel, presence } => {
+            let event = "lattestream_internal:subscription_succeeded";
+            match presence {
+                None => Frame::on(event, channel, serde_json::json!({})).to_json(),
+                Some(p) => {
+                    let presence = Presence::of(&p.members, p.me);
+                    Frame::on(event, channel, PresenceData { presence }).to_json()
+                }
+            }
+        }
+        ServerMessage::SubscriptionError {
+            channel,
+            kind,
+            error,
+            status,
+        } => {
+            let data = serde_json::json!({"type": kind, "error": error, "status": status});
+            Frame::on("lattestream:subscription_error", channel, data).to_json()
+        }
+        ServerMessage::MemberAdded {
+            channel,
+            user_id,
+            user_info,
+        } => {
+            let data = Member {
+                id: user_id,
+                info: *user_info,
+            };
+            Frame::on("lattestream_internal:member_added", channel, data).to_json()
+        }
+        ServerMessage::MemberRemoved { channel, user_id } => Frame::on(
+            "lattestream_internal:member_removed",
+            channel,
+            serde_json::json!({ "id": user_id }),
+        )
+        .to_json(),
+        ServerMessage::Event(event) => encode::event(event),
+        ServerMessage::Error { code, message } => Frame::bare(
+            "lattestream:error",
+            serde_json::json!({"message": message, "code": code}),
+        )
+        .to_json(),
+        ServerMessage::SigninSuccess { user_data } => Frame::bare(
+            "lattestream:signin_success",
+            serde_json::json!({ "user_data": user_data }),
+        )
+        .to_json(),
+        ServerMessage::Ping => Frame::bare("lattestream:ping", serde_json::json!({})).to_json(),
+        ServerMessage::Pong => Frame::bare("lattestream:pong", serde_json::json!({})).to_json(),
+    }
+}
+
+#[derive(Serialize)]
+struct PresenceData<'a> {
+    presence: Presence<'a>,
+}
+
+#[derive(Serialize)]
+struct Presence<'a> {
+    ids: Vec<&'a str>,
+    hash: Hash<'a>,
+    count: usize,
+    me: Me<'a>,
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    id: &'a str,
+}
+
+impl<'a> Presence<'a> {
+    fn of(members: &'a [(&'a str, Option<&'a RawValue>)], me: &'a str) -> Self {
+        Self {
+            ids: encode::ids(members),
+            hash: Hash(members),
+            count: members.len(),
+            me: Me { id: me },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Member<'a> {
+    id: &'a str,
+    info: Option<&'a RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct BatchData<'a> {
+    #[serde(borrow)]
+    messages: Vec<&'a RawValue>,
+}
+
+/// Parses a LatteStream client frame, including the first `{"api_key": …}` frame and batches.
+pub fn decode(text: &str) -> Result<ClientMessage, DecodeError> {
+    let env: Envelope<'_> = decode::envelope(text)?;
+    if env.event.is_none() {
+        return match env.api_key {
+            Some(api_key) => Ok(ClientMessage::Connect { api_key }),
+            None => Err(DecodeError::InvalidFrame("missing event".into())),
+        };
+    }
+    if env.event.as_deref() == Some("lattestream:batch") {
+        return batch(env.data);
+    }
+    decode::common("lattestream:", env)
+}
+
+fn batch(data: Option<&RawValue>) -> Result<ClientMessage, DecodeError> {
+    let text = decode::data_text(data)?;
+    let batch: BatchData<'_> = serde_json::from_str(&text).map_err(decode::invalid)?;
+    if batch.messages.len() > MAX_BATCH {
+        return Err(DecodeError::InvalidFrame(format!(
+            "a batch carries at most {MAX_BATCH} frames"
+        )));
+    }
+    let frames = batch.messages.iter().map(|raw| decode_in_batch(raw.get()));
+    frames.collect::<Result<_, _>>().map(ClientMessage::Batch)
+}
+
+/// A frame inside a batch: anything but another batch or a credential.
+fn decode_in_batch(text: &str) -> Result<ClientMessage, DecodeError> {
+    match decode(text)? {
+        ClientMessage::Batch(_) | ClientMessage::Connect { .. } => Err(DecodeError::InvalidFrame(
+            "batches may not nest or carry credentials".into(),
+        )),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{PresenceSnapshot, SocketId};
+
+    #[test]
+    fn connection_established_has_object_data() {
+        let msg = ServerMessage::ConnectionEstablished {
+            socket_id: SocketId::new(3, 4),
+            activity_timeout: 120,
+        };
+        let v: serde_json::Value = serde_json::from_str(&encode(&msg)).unwrap();
+        assert_eq!(v["data"]["socket_id"], "3.4");
+    }
+
+    #[test]
+    fn presence_snapshot_names_me_and_members_are_objects() {
+        let members = vec![("u1", None)];
+        let msg = ServerMessage::SubscriptionSucceeded {
+            channel: "presence-x",
+            presence: Some(PresenceSnapshot { members, me: "u1" }),
+        };
+        let v: serde_json::Value = serde_json::from_str(&encode(&msg)).unwrap();
+        assert_eq!(v["data"]["presence"]["me"]["id"], "u1");
+        assert_eq!(v["data"]["presence"]["count"], 1);
+        let added = ServerMessage::MemberAdded {
+            channel: "presence-x",
+            user_id: "u2",
+            user_info: None,
+        };
+        let v: serde_json::Value = serde_json::from_str(&encode(&added)).unwrap();
+        assert_eq!(v["data"], serde_json::json!({"id": "u2", "info": null}));
+    }
+
+    #[test]
+    fn first_frame_and_batches_decode() {
+        let ClientMessage::Connect { api_key } = decode(r#"{"api_key":"lspk_x"}"#).unwrap() else {
+            panic!()
+        };
+        assert_eq!(api_key, "lspk_x");
+        let batch = r#"{"event":"lattestream:batch","data":{"messages":[
+            {"event":"lattestream:subscribe","data":{"channel":"a"}},
+            {"event":"lattestream:ping","data":{}}]}}"#;
+        let ClientMessage::Batch(frames) = decode(batch).unwrap() else {
+            panic!()
+        };
+        assert!(matches!(
+            frames.as_slice(),
+            [ClientMessage::Subscribe(_), ClientMessage::Ping]
+        ));
+    }
+
+    #[test]
+    fn nested_or_oversized_batches_are_refused() {
+        let nested = r#"{"event":"lattestream:batch","data":{"messages":[{"event":"lattestream:batch","data":{"messages":[]}}]}}"#;
+        assert!(matches!(decode(nested), Err(DecodeError::InvalidFrame(_))));
+        let ping = r#"{"event":"lattestream:ping","data":{}}"#;
+        let many = format!(
+            r#"{{"event":"lattestream:batch","data":{{"messages":[{}]}}}}"#,
+            vec![ping; 11].join(",")
+        );
+        assert!(matches!(decode(&many), Err(DecodeError::InvalidFrame(_))));
+    }
+}

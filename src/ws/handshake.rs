@@ -1,0 +1,124 @@
+//! The first moments of a connection: find the app and the grant, refuse with the protocol's close code,
+//! or register the connection and hand it to its session.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use tokio::time::timeout;
+
+use super::session::Session;
+use crate::apps::App;
+use crate::auth::{CredentialError, Grant, resolve_credential};
+use crate::hub::Connection;
+use crate::node::Node;
+use crate::protocol::{self, ClientMessage, CloseCode, Dialect, ServerMessage};
+
+/// Pusher: the app comes from the URL's key; clients must name protocol 7 (5 and 6 are compatible).
+pub async fn pusher(mut socket: WebSocket, node: Arc<Node>, key: String, protocol: Option<String>) {
+    let refuse = match protocol.as_deref().map(str::parse::<u8>) {
+        None => Some(CloseCode::NoProtocolVersion),
+        Some(Ok(5..=7)) => None,
+        Some(_) => Some(CloseCode::UnsupportedProtocol),
+    };
+    if let Some(code) = refuse {
+        return close_with(&mut socket, Dialect::Pusher, code).await;
+    }
+    match node.apps().by_key(&key) {
+        Some(app) => establish(socket, node, app, Grant::public(), Dialect::Pusher).await,
+        None => close_with(&mut socket, Dialect::Pusher, CloseCode::AppNotFound).await,
+    }
+}
+
+/// LatteStream: the first frame carries the credential, within the handshake timeout.
+pub async fn lattestream(mut socket: WebSocket, node: Arc<Node>, discovery: Option<String>) {
+    let wait = node.ws_config().handshake_timeout;
+    let first = match timeout(wait, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => text,
+        Ok(Some(Ok(_))) | Err(_) => {
+            return close_with(&mut socket, Dialect::LatteStream, CloseCode::Unauthorized).await;
+        }
+        Ok(None | Some(Err(_))) => return,
+    };
+    let _ = discovery;
+    let credential = match protocol::decode(Dialect::LatteStream, &first) {
+        Ok(ClientMessage::Connect { api_key }) => resolve_credential(node.apps(), &api_key),
+        _ => Err(CredentialError::Malformed),
+    };
+    match credential {
+        Ok((app, grant)) => establish(socket, node, app, grant, Dialect::LatteStream).await,
+        Err(CredentialError::UnknownKey) => {
+            close_with(&mut socket, Dialect::LatteStream, CloseCode::AppNotFound).await
+        }
+        Err(e) => refuse_credential(&mut socket, e).await,
+    }
+}
+
+async fn refuse_credential(socket: &mut WebSocket, error: CredentialError) {
+    let message = format!("{}: {error}", CloseCode::Unauthorized.reason());
+    send_close(
+        socket,
+        Dialect::LatteStream,
+        CloseCode::Unauthorized,
+        &message,
+    )
+    .await;
+}
+
+/// Registers the connection, greets it, and runs its session to the end.
+async fn establish(
+    mut socket: WebSocket,
+    node: Arc<Node>,
+    app: Arc<App>,
+    grant: Grant,
+    dialect: Dialect,
+) {
+    let ws = node.ws_config();
+    let conn = Arc::new(Connection::new(
+        node.next_socket_id(),
+        app.id.clone(),
+        dialect,
+        ws.send_queue,
+        node.metrics().clone(),
+    ));
+    if let Some(user) = &grant.user_id {
+        conn.set_user_id(user);
+    }
+    let app_hub = node.app_hub(&app);
+    if app_hub
+        .add_connection(conn.clone(), app.settings.max_connections)
+        .is_err()
+    {
+        return close_with(&mut socket, dialect, CloseCode::OverConnectionQuota).await;
+    }
+    node.metrics().connection_opened();
+    let activity_timeout = ws.activity_timeout.as_secs();
+    conn.send(&ServerMessage::ConnectionEstablished {
+        socket_id: conn.socket_id,
+        activity_timeout,
+    });
+    Session::new(node.clone(), app, app_hub, conn, grant)
+        .run(socket)
+        .await;
+    node.metrics().connection_closed();
+}
+
+/// Sends the error frame for `code` and closes with it.
+pub async fn close_with(socket: &mut WebSocket, dialect: Dialect, code: CloseCode) {
+    send_close(socket, dialect, code, code.reason()).await;
+}
+
+async fn send_close(socket: &mut WebSocket, dialect: Dialect, code: CloseCode, message: &str) {
+    let frame = protocol::encode(
+        dialect,
+        &ServerMessage::Error {
+            code: Some(code.code()),
+            message,
+        },
+    );
+    let _ = socket.send(Message::Text(frame)).await;
+    let close = CloseFrame {
+        code: code.code(),
+        reason: code.reason().into(),
+    };
+    let _ = socket.send(Message::Close(Some(close))).await;
+}

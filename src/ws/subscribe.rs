@@ -1,0 +1,137 @@
+//! Subscribing and unsubscribing: name checks, channel authorization, presence member data.
+
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use super::session::Session;
+use crate::auth::verify_channel_auth;
+use crate::hub::MemberData;
+use crate::protocol::{ChannelKind, ChannelName, ServerMessage, SubscribeRequest};
+
+/// Why a subscription was refused: the `type`, message and status of `subscription_error`.
+struct Refusal(&'static str, String, u16);
+
+impl Session {
+    /// Handles a subscribe frame: succeeds, or answers `subscription_error` and keeps the connection.
+    pub(super) fn subscribe(&mut self, request: SubscribeRequest) {
+        match self.admit(&request) {
+            Ok((channel, member)) => {
+                let user = member.as_ref().map(|m| m.user_id.clone());
+                let known = self.channels.iter().any(|(c, _)| *c == channel);
+                self.app_hub.subscribe(&self.conn, &channel, member);
+                if !known {
+                    self.channels.push((channel, user));
+                }
+            }
+            Err(Refusal(kind, error, status)) => {
+                let channel = &request.channel;
+                self.conn.send(&ServerMessage::SubscriptionError {
+                    channel,
+                    kind,
+                    error: &error,
+                    status,
+                });
+            }
+        }
+    }
+
+    fn admit(
+        &self,
+        request: &SubscribeRequest,
+    ) -> Result<(ChannelName, Option<MemberData>), Refusal> {
+        let channel = ChannelName::parse(&request.channel)
+            .map_err(|e| Refusal("InvalidChannel", format!("Invalid channel name: {e}"), 400))?;
+        if !self.grant.read {
+            return Err(Refusal(
+                "AuthError",
+                "The access token lacks the read permission".into(),
+                403,
+            ));
+        }
+        let known = self.channels.iter().any(|(c, _)| *c == channel);
+        if !known && self.channels.len() >= self.node.ws_config().max_subscriptions {
+            return Err(Refusal(
+                "LimitReached",
+                "Too many subscriptions on this connection".into(),
+                400,
+            ));
+        }
+        let kind = channel.kind();
+        let data = request
+            .channel_data
+            .as_deref()
+            .filter(|_| kind == ChannelKind::Presence);
+        if kind.needs_auth() && !self.grant.trusted {
+            self.check_auth(&channel, data, request.auth.as_deref())?;
+        }
+        let member = match kind {
+            ChannelKind::Presence => Some(member_data(data)?),
+            _ => None,
+        };
+        Ok((channel, member))
+    }
+
+    fn check_auth(
+        &self,
+        channel: &ChannelName,
+        data: Option<&str>,
+        auth: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let auth = auth
+            .ok_or_else(|| Refusal("AuthError", "Channel authorization is required".into(), 401))?;
+        let socket_id = self.conn.socket_id.to_string();
+        if verify_channel_auth(&self.app, &socket_id, channel.as_str(), data, auth) {
+            Ok(())
+        } else {
+            Err(Refusal(
+                "AuthError",
+                "Invalid channel authorization signature".into(),
+                401,
+            ))
+        }
+    }
+
+    /// Handles an unsubscribe frame; unknown channels are ignored, as in Pusher.
+    pub(super) fn unsubscribe(&mut self, channel: &str) {
+        let Ok(channel) = ChannelName::parse(channel) else {
+            return;
+        };
+        if let Some(index) = self.channels.iter().position(|(c, _)| *c == channel) {
+            self.channels.swap_remove(index);
+            self.app_hub.unsubscribe(self.conn.socket_id, &channel);
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ChannelData<'a> {
+    #[serde(borrow)]
+    user_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    user_info: Option<&'a RawValue>,
+}
+
+/// Parses presence channel data: `user_id` (string or number) is required, `user_info` optional.
+fn member_data(data: Option<&str>) -> Result<MemberData, Refusal> {
+    let bad = |m: &str| Refusal("InvalidChannelData", m.to_owned(), 400);
+    let text = data.ok_or_else(|| bad("Presence channels need channel_data with a user_id"))?;
+    let parsed: ChannelData<'_> =
+        serde_json::from_str(text).map_err(|_| bad("channel_data is not a JSON object"))?;
+    let raw = parsed
+        .user_id
+        .ok_or_else(|| bad("channel_data has no user_id"))?;
+    let user_id = match serde_json::from_str::<serde_json::Value>(raw.get()) {
+        Ok(serde_json::Value::String(s)) if !s.is_empty() => s,
+        Ok(serde_json::Value::Number(n)) => n.to_string(),
+        _ => return Err(bad("user_id must be a non-empty string or a number")),
+    };
+    let user_info = parsed
+        .user_info
+        .filter(|i| i.get() != "null")
+        .map(|i| Arc::from(i.to_owned()));
+    Ok(MemberData {
+        user_id: user_id.into(),
+        user_info,
+    })
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: unit and integration tests (cargo), then the
+# compatibility suites that drive the server with real ecosystem clients (Node, Python). Installs what
+# those suites need, pinned, into the repository (tests/compat/node_modules, .venv) — never by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo build (server and bench binaries)"
+cargo build --workspace --bins
+
+step "cargo test --workspace"
+cargo test --workspace 2>&1 | tee /tmp/lattestream-cargo-test.log
+
+if [ -f tests/compat/package.json ]; then
+  step "Node compatibility suite (tests/compat)"
+  (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
+  LATTESTREAM_BIN="$PWD/target/debug/lattestream" node --test --test-concurrency=1 tests/compat/
+fi
+
+if [ -f tests/compat/requirements.txt ]; then
+  step "Python compatibility suite (tests/compat)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
+  LATTESTREAM_BIN="$PWD/target/debug/lattestream" .venv/bin/python -m pytest -q tests/compat
+fi

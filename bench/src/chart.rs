@@ -15,14 +15,7 @@ const GROUP_W: f64 = 130.0;
 
 /// Entry point of `lattestream-bench chart`.
 pub fn run(a: &ChartArgs) -> ExitCode {
-    let mut reports = Vec::new();
-    for p in &a.inputs {
-        match std::fs::read_to_string(p).map(|s| serde_json::from_str::<Report>(&s)) {
-            Ok(Ok(r)) => reports.push(r),
-            Ok(Err(e)) => eprintln!("skipping {}: {e}", p.display()),
-            Err(e) => eprintln!("skipping {}: {e}", p.display()),
-        }
-    }
+    let reports = crate::report::load(&a.inputs);
     if reports.is_empty() {
         eprintln!("no results to chart");
         return ExitCode::FAILURE;

@@ -32,6 +32,8 @@ pub enum Command {
     Trigger(RunArgs),
     /// Draw an SVG chart from JSON result files.
     Chart(ChartArgs),
+    /// Print a Markdown table of JSON result files.
+    Summary(SummaryArgs),
     /// Internal: hold a share of the subscribers for a parent process.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -135,6 +137,14 @@ pub struct ChartArgs {
     /// Chart title.
     #[arg(long, default_value = "lattestream-bench")]
     pub title: String,
+    /// JSON result files written with --json.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Options of `summary`.
+#[derive(Args, Debug)]
+pub struct SummaryArgs {
     /// JSON result files written with --json.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,

@@ -4,6 +4,7 @@
 
 use clap::Parser;
 use lattestream_bench::cli::{Cli, Command, RunArgs};
+use lattestream_bench::report::{load, markdown};
 use lattestream_bench::scenario::{self, Kind};
 use lattestream_bench::{chart, pool};
 use std::process::ExitCode;
@@ -19,6 +20,10 @@ fn main() -> ExitCode {
             Command::PresenceChurn(a) => run(Kind::PresenceChurn, a).await,
             Command::Trigger(a) => run(Kind::Trigger, a).await,
             Command::Chart(a) => chart::run(&a),
+            Command::Summary(a) => {
+                print!("{}", markdown(&load(&a.inputs)));
+                ExitCode::SUCCESS
+            }
             Command::Worker(a) => {
                 pool::run_worker(a).await;
                 ExitCode::SUCCESS

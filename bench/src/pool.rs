@@ -68,6 +68,15 @@ impl Pool {
         Ok(Pool::Remote(workers))
     }
 
+    /// This process and any worker processes, for CPU accounting.
+    pub fn pids(&self) -> Vec<u32> {
+        let mut pids = vec![std::process::id()];
+        if let Pool::Remote(ws) = self {
+            pids.extend(ws.iter().filter_map(|w| w.child.id()));
+        }
+        pids
+    }
+
     /// Closes all connections; worker histograms are merged into `shared`.
     pub async fn finish(self) {
         match self {

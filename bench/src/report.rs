@@ -70,6 +70,10 @@ pub struct Report {
     pub rss_after_kb: Option<u64>,
     /// (rss_connected − rss_before) / connected, in bytes.
     pub rss_per_conn_bytes: Option<f64>,
+    /// Server CPU seconds used while publishing and draining (`--server-pid`).
+    pub server_cpu_secs: Option<f64>,
+    /// Generator CPU seconds (all its processes) over the same window.
+    pub bench_cpu_secs: f64,
     /// Non-benchmark events seen by subscribers (presence member events, …).
     pub other_events: u64,
     /// Deliveries counted in each second of the run.
@@ -170,9 +174,55 @@ impl Report {
                 format!("{} MiB -> {} MiB ({} B/conn)", b / 1024, a / 1024, per),
             ));
         }
+        let server_cpu = self
+            .server_cpu_secs
+            .map(|c| format!("{c:.1} s"))
+            .unwrap_or("-".into());
+        rows.push((
+            "CPU server / bench",
+            format!("{server_cpu} / {:.1} s", self.bench_cpu_secs),
+        ));
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         rows.iter()
             .map(|(k, v)| format!("{k:<w$}  {v}\n"))
             .collect()
     }
+}
+
+/// A Markdown table of several reports, one row each, for the docs.
+pub fn markdown(reports: &[Report]) -> String {
+    let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
+    let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x:.0}{unit}")).unwrap_or("-".into());
+    let mut out = String::from(
+        "| scenario | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | server CPU s | bench CPU s |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in reports {
+        let rate = if r.rate > 0.0 {
+            format!("{}/s", r.rate)
+        } else {
+            "max".into()
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.1} |\n",
+            r.scenario, r.label, r.connections, r.connected, r.channels, rate, r.sent, r.expected,
+            r.received, r.deliveries_per_sec, ms(r.p50_us), ms(r.p90_us), ms(r.p99_us),
+            ms(r.p999_us), ms(r.max_us), r.connect_rate, opt(r.rss_per_conn_bytes, " B"),
+            opt(r.server_cpu_secs.map(|c| c * 10.0).map(|c| c.round() / 10.0), ""), r.bench_cpu_secs,
+        ));
+    }
+    out
+}
+
+/// Reads JSON reports, skipping (with a message) files that do not parse.
+pub fn load(paths: &[std::path::PathBuf]) -> Vec<Report> {
+    let mut reports = Vec::new();
+    for p in paths {
+        match std::fs::read_to_string(p).map(|s| serde_json::from_str::<Report>(&s)) {
+            Ok(Ok(r)) => reports.push(r),
+            Ok(Err(e)) => eprintln!("skipping {}: {e}", p.display()),
+            Err(e) => eprintln!("skipping {}: {e}", p.display()),
+        }
+    }
+    reports
 }

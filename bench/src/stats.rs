@@ -156,6 +156,21 @@ pub fn rss_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time (user + system) a process has used so far, in seconds, from
+/// `/proc/PID/stat` (assumes the usual 100 clock ticks per second).
+pub fn cpu_secs(pid: u32) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Sums [`cpu_secs`] over several processes (missing ones count as 0).
+pub fn cpu_total(pids: &[u32]) -> f64 {
+    pids.iter().filter_map(|&p| cpu_secs(p)).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +184,10 @@ mod tests {
         let back = decode(&encode(&h));
         assert_eq!(back.len(), 4);
         assert_eq!(Percentiles::of(&back).max_us, h.max());
+    }
+
+    #[test]
+    fn reads_own_cpu_time() {
+        assert!(cpu_secs(std::process::id()).is_some());
     }
 }

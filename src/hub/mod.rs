@@ -115,6 +115,12 @@ impl AppHub {
         self.connections.iter().map(|c| c.value().clone()).collect()
     }
 
+    /// This app's connections acting for `user` (from an access token or a sign-in).
+    pub fn connections_of_user(&self, user: &str) -> Vec<Arc<Connection>> {
+        let of_user = |c: &Arc<Connection>| c.user_id().is_some_and(|u| &*u == user);
+        self.connections.iter().map(|c| c.value().clone()).filter(of_user).collect()
+    }
+
     /// How many connections this app has on this node.
     pub fn connection_count(&self) -> usize {
         self.count.load(Ordering::Acquire)

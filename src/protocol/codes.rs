@@ -18,6 +18,8 @@ pub enum CloseCode {
     NoProtocolVersion,
     /// 4009: the credential was missing, malformed, expired or forged.
     Unauthorized,
+    /// 4009 as well, after the app's server asked to terminate the user's connections.
+    Terminated,
     /// 4100: the client could not keep up with its events (send queue full); reconnect with back-off.
     SlowConsumer,
     /// 4200: the server is shutting down or asked the client to move; reconnect at once.
@@ -35,7 +37,7 @@ impl CloseCode {
             Self::PathNotFound => 4005,
             Self::UnsupportedProtocol => 4007,
             Self::NoProtocolVersion => 4008,
-            Self::Unauthorized => 4009,
+            Self::Unauthorized | Self::Terminated => 4009,
             Self::SlowConsumer => 4100,
             Self::ReconnectNow => 4200,
             Self::PongTimeout => 4201,
@@ -51,6 +53,7 @@ impl CloseCode {
             Self::UnsupportedProtocol => "Unsupported protocol version",
             Self::NoProtocolVersion => "No protocol version supplied",
             Self::Unauthorized => "Connection is unauthorized",
+            Self::Terminated => "Connection terminated by the server",
             Self::SlowConsumer => "Slow consumer: send queue full",
             Self::ReconnectNow => "Server is restarting, reconnect",
             Self::PongTimeout => "Pong reply not received",

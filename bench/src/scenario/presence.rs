@@ -10,7 +10,7 @@ use crate::conn::{self, Target};
 use crate::progress::Progress;
 use crate::publish::PubStats;
 use crate::report::Report;
-use crate::stats::{Percentiles, Shared, rss_kb};
+use crate::stats::{Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
@@ -48,8 +48,14 @@ pub async fn run(a: &RunArgs, shape: Shape) -> Report {
     super::pubsub::wait_connected(&shared, shape.connections).await;
     r.connect_secs = t0.elapsed().as_secs_f64();
     r.connect_rate = Shared::get(&shared.connected) as f64 / r.connect_secs.max(1e-6);
+    let me = [std::process::id()];
+    let cpu = || (a.server_pid.and_then(cpu_secs), cpu_total(&me));
+    let cpu0 = cpu();
     let _ = go.send(Some(Instant::now() + a.duration));
     while tasks.join_next().await.is_some() {}
+    let cpu1 = cpu();
+    r.server_cpu_secs = cpu1.0.zip(cpu0.0).map(|(b, a)| b - a);
+    r.bench_cpu_secs = cpu1.1 - cpu0.1;
     r.duration_secs = a.duration.as_secs_f64();
     r.rss_connected_kb = rss();
     r.rss_after_kb = r.rss_connected_kb;

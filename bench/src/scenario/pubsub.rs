@@ -12,7 +12,7 @@ use crate::progress::Progress;
 use crate::publish::{self, Plan, PubStats};
 use crate::report::Report;
 use crate::rest::Rest;
-use crate::stats::{Percentiles, Shared, rss_kb};
+use crate::stats::{Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
 use crate::subscribers::GroupSpec;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,10 +50,15 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
         tokio::time::sleep(a.duration).await;
     }
     let plan = Arc::new(plan(kind, a, shape, &spec));
+    let cpu = |pids: &[u32]| (a.server_pid.and_then(cpu_secs), cpu_total(pids));
+    let cpu0 = cpu(&pool.pids());
     let start = Instant::now();
     let publish_time = publish::run(Arc::new(Rest::new(&a.server)), plan, pubs.clone()).await;
     let last = drain(&shared, &pubs, a.drain_timeout).await;
     r.rss_after_kb = rss();
+    let cpu1 = cpu(&pool.pids());
+    r.server_cpu_secs = cpu1.0.zip(cpu0.0).map(|(b, a)| b - a);
+    r.bench_cpu_secs = cpu1.1 - cpu0.1;
     pool.finish().await;
     r.timeline = progress.stop().await;
     fill(&mut r, &shared, &pubs);

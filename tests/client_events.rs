@@ -14,9 +14,13 @@ async fn pair(server: &TestServer, dialect: Dialect, channel: &str) -> (WsClient
         }
     };
     let (mut a, mut b) = (connect().await, connect().await);
-    let data = channel.starts_with("presence-").then_some(r#"{"user_id":"a"}"#);
+    let data = channel
+        .starts_with("presence-")
+        .then_some(r#"{"user_id":"a"}"#);
     a.subscribe(channel, data).await;
-    let data = channel.starts_with("presence-").then_some(r#"{"user_id":"b"}"#);
+    let data = channel
+        .starts_with("presence-")
+        .then_some(r#"{"user_id":"b"}"#);
     b.subscribe(channel, data).await;
     (a, b)
 }
@@ -29,16 +33,23 @@ async fn error_code(c: &mut WsClient) -> Value {
 async fn relayed_not_echoed(dialect: Dialect, channel: &str) {
     let server = TestServer::start().await;
     let (mut a, mut b) = pair(&server, dialect, channel).await;
-    a.send(json!({"event": "client-typing", "channel": channel, "data": {"who": "a"}})).await;
+    a.send(json!({"event": "client-typing", "channel": channel, "data": {"who": "a"}}))
+        .await;
     let got = b.expect("client-typing").await;
     assert_eq!(data_of(&got), json!({"who": "a"}));
     if channel.starts_with("presence-") {
-        assert_eq!(got["user_id"], "a", "presence client events carry the sender's user id");
+        assert_eq!(
+            got["user_id"], "a",
+            "presence client events carry the sender's user id"
+        );
     }
     a.send(json!({"event": a.name("ping"), "data": {}})).await;
     loop {
         let frame = a.next().await.unwrap();
-        assert_ne!(frame["event"], "client-typing", "never echoed to the sender");
+        assert_ne!(
+            frame["event"], "client-typing",
+            "never echoed to the sender"
+        );
         if frame["event"] == a.name("pong") {
             break;
         }
@@ -73,7 +84,8 @@ async fn lattestream_batch_frames_are_handled_in_order() {
         {"event": "client-two", "channel": "private-doc", "data": {"n": 2}},
     ]}});
     a.send(batch).await;
-    a.expect("lattestream_internal:subscription_succeeded").await;
+    a.expect("lattestream_internal:subscription_succeeded")
+        .await;
     assert_eq!(b.expect("client-one").await["data"]["n"], 1);
     assert_eq!(b.next().await.unwrap()["event"], "client-two");
 }
@@ -83,7 +95,8 @@ async fn public_channels_refuse_client_events() {
     let server = TestServer::start().await;
     let mut a = server.pusher().await;
     a.subscribe("public", None).await;
-    a.send(json!({"event": "client-x", "channel": "public", "data": {}})).await;
+    a.send(json!({"event": "client-x", "channel": "public", "data": {}}))
+        .await;
     assert_eq!(error_code(&mut a).await, 4303);
 }
 
@@ -91,7 +104,8 @@ async fn public_channels_refuse_client_events() {
 async fn unsubscribed_channels_refuse_client_events() {
     let server = TestServer::start().await;
     let mut a = server.pusher().await;
-    a.send(json!({"event": "client-x", "channel": "private-x", "data": {}})).await;
+    a.send(json!({"event": "client-x", "channel": "private-x", "data": {}}))
+        .await;
     assert_eq!(error_code(&mut a).await, 4303);
 }
 
@@ -108,7 +122,8 @@ async fn apps_without_client_events_refuse_them() {
     };
     a.subscribe_with("private-x", Some(auth), None).await;
     a.expect("pusher_internal:subscription_succeeded").await;
-    a.send(json!({"event": "client-x", "channel": "private-x", "data": {}})).await;
+    a.send(json!({"event": "client-x", "channel": "private-x", "data": {}}))
+        .await;
     assert_eq!(error_code(&mut a).await, 4303);
 }
 
@@ -117,9 +132,11 @@ async fn oversized_client_events_are_refused_and_the_channel_keeps_working() {
     let server = TestServer::start().await;
     let (mut a, mut b) = pair(&server, Dialect::Pusher, "private-big").await;
     let big = "x".repeat(11 * 1024);
-    a.send(json!({"event": "client-big", "channel": "private-big", "data": {"blob": big}})).await;
+    a.send(json!({"event": "client-big", "channel": "private-big", "data": {"blob": big}}))
+        .await;
     assert_eq!(error_code(&mut a).await, 4302);
-    a.send(json!({"event": "client-small", "channel": "private-big", "data": {}})).await;
+    a.send(json!({"event": "client-small", "channel": "private-big", "data": {}}))
+        .await;
     b.expect("client-small").await;
 }
 
@@ -128,9 +145,14 @@ async fn client_events_over_the_rate_are_refused() {
     let server = TestServer::start().await;
     let (mut a, mut b) = pair(&server, Dialect::Pusher, "private-fast").await;
     for n in 0..11 {
-        a.send(json!({"event": "client-n", "channel": "private-fast", "data": {"n": n}})).await;
+        a.send(json!({"event": "client-n", "channel": "private-fast", "data": {"n": n}}))
+            .await;
     }
-    assert_eq!(error_code(&mut a).await, 4301, "the 11th event in one second is refused");
+    assert_eq!(
+        error_code(&mut a).await,
+        4301,
+        "the 11th event in one second is refused"
+    );
     for n in 0..10 {
         assert_eq!(data_of(&b.expect("client-n").await)["n"], n);
     }

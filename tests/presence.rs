@@ -19,7 +19,11 @@ fn member(user: &str) -> String {
 /// Ids from a member event in either dialect.
 fn member_id(frame: &serde_json::Value) -> String {
     let data = data_of(frame);
-    data.get("user_id").or(data.get("id")).and_then(|v| v.as_str()).unwrap().to_owned()
+    data.get("user_id")
+        .or(data.get("id"))
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .to_owned()
 }
 
 /// Sends a REST event and expects it to be the very next frame `c` sees: nothing came in between.
@@ -41,7 +45,10 @@ async fn two_users_on_three_connections(dialect: Dialect) {
 
     let ok = b1.subscribe(channel, Some(&member("bob"))).await;
     let presence = &data_of(&ok)["presence"];
-    assert_eq!((presence["count"].clone(), presence["ids"].clone()), (json!(2), json!(["alice", "bob"])));
+    assert_eq!(
+        (presence["count"].clone(), presence["ids"].clone()),
+        (json!(2), json!(["alice", "bob"]))
+    );
     assert_eq!(presence["hash"]["alice"], json!({"name": "ALICE"}));
     let added = a1.expect(&a1.internal("member_added")).await;
     assert_eq!(member_id(&added), "bob");
@@ -63,7 +70,12 @@ async fn two_users_on_three_connections(dialect: Dialect) {
 fn subscriptions(server: &TestServer, channel: &str) -> usize {
     let app = server.node.apps().by_id("1").unwrap();
     let name = lattestream::protocol::ChannelName::parse(channel).unwrap();
-    server.node.app_hub(&app).channel(&name).map(|c| c.subscriptions).unwrap_or(0)
+    server
+        .node
+        .app_hub(&app)
+        .channel(&name)
+        .map(|c| c.subscriptions)
+        .unwrap_or(0)
 }
 
 #[tokio::test]

@@ -118,7 +118,11 @@ impl AppHub {
     /// This app's connections acting for `user` (from an access token or a sign-in).
     pub fn connections_of_user(&self, user: &str) -> Vec<Arc<Connection>> {
         let of_user = |c: &Arc<Connection>| c.user_id().is_some_and(|u| &*u == user);
-        self.connections.iter().map(|c| c.value().clone()).filter(of_user).collect()
+        self.connections
+            .iter()
+            .map(|c| c.value().clone())
+            .filter(of_user)
+            .collect()
     }
 
     /// How many connections this app has on this node.

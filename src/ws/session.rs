@@ -74,7 +74,11 @@ impl Session {
                         awaiting_pong = false;
                         self.on_message(message)
                     }
-                    _ => Next::Stop,
+                    Some(Err(error)) => {
+                        close_for_read_error(&mut socket, error).await;
+                        Next::Stop
+                    }
+                    None => Next::Stop,
                 },
                 _ = sleep_until(deadline) => {
                     if awaiting_pong {
@@ -187,4 +191,28 @@ impl Session {
         }
         self.app_hub.remove_connection(self.conn.socket_id);
     }
+}
+
+/// Closes with the RFC 6455 code for a frame the transport refused: 1009 for one over the size limit,
+/// 1007 for invalid UTF-8 in a text frame, 1002 for other protocol violations.
+async fn close_for_read_error(socket: &mut WebSocket, error: axum::Error) {
+    let code = match error
+        .into_inner()
+        .downcast::<tungstenite::Error>()
+        .map(|e| *e)
+    {
+        Ok(tungstenite::Error::Capacity(_)) => (1009, "Message too big"),
+        Ok(tungstenite::Error::Utf8(_)) => (1007, "Invalid UTF-8"),
+        Ok(tungstenite::Error::Protocol(_)) => (1002, "Protocol error"),
+        _ => return,
+    };
+    let frame = CloseFrame {
+        code: code.0,
+        reason: code.1.into(),
+    };
+    let _ = timeout(
+        std::time::Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
 }

@@ -265,6 +265,20 @@ impl WsClient {
         }
     }
 
+    /// The next message with no time bound, for tests on paused time (where a timeout would fire at once).
+    pub async fn next_untimed(&mut self) -> Result<Value, Option<u16>> {
+        loop {
+            match self.stream.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    return Ok(serde_json::from_str(&text).expect("server sends JSON"));
+                }
+                Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| u16::from(f.code))),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Err(None),
+            }
+        }
+    }
+
     /// Waits for the event named `event`, skipping others (pings included); panics on close.
     pub async fn expect(&mut self, event: &str) -> Value {
         loop {

@@ -299,6 +299,16 @@ impl WsClient {
         }
     }
 
+    /// Reads whatever backlog the server managed to send, then returns the close code.
+    pub async fn expect_close_after_backlog(&mut self) -> Option<u16> {
+        loop {
+            match self.next_untimed().await {
+                Ok(_) => continue,
+                Err(code) => return code,
+            }
+        }
+    }
+
     /// Subscribes, with optional auth and channel data.
     pub async fn subscribe_with(
         &mut self,

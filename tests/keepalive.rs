@@ -1,0 +1,83 @@
+//! Server-enforced keep-alive on paused time: after `activity_timeout` of silence the server pings;
+//! without a pong within `pong_timeout` it closes with 4201.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Dialect, TestServer, WsClient};
+use serde_json::json;
+use tokio::time::Instant;
+
+fn config() -> lattestream::config::Config {
+    let mut config = common::test_config();
+    config.websocket.activity_timeout = Duration::from_secs(120);
+    config.websocket.pong_timeout = Duration::from_secs(30);
+    config
+}
+
+async fn connect(server: &TestServer, dialect: Dialect) -> WsClient {
+    match dialect {
+        Dialect::Pusher => server.pusher().await,
+        Dialect::LatteStream => server.lattestream(common::KEY).await,
+    }
+}
+
+async fn silent_clients_are_pinged_then_closed(dialect: Dialect) {
+    let server = TestServer::with_config(config()).await;
+    let mut c = connect(&server, dialect).await;
+    let start = Instant::now();
+    let ping = c.next_untimed().await.unwrap();
+    assert_eq!(ping["event"], c.name("ping"));
+    assert!(
+        start.elapsed() >= Duration::from_secs(120),
+        "no ping before the activity timeout"
+    );
+    let close = c.next_untimed().await;
+    assert!(
+        start.elapsed() >= Duration::from_secs(150),
+        "no close before the pong timeout"
+    );
+    match close {
+        Ok(error) => {
+            assert_eq!(error["data"]["code"], 4201);
+            assert_eq!(c.next_untimed().await, Err(Some(4201)));
+        }
+        Err(code) => assert_eq!(code, Some(4201)),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn pusher_silent_clients_are_closed_with_4201() {
+    silent_clients_are_pinged_then_closed(Dialect::Pusher).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn lattestream_silent_clients_are_closed_with_4201() {
+    silent_clients_are_pinged_then_closed(Dialect::LatteStream).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pong_keeps_the_connection_alive() {
+    let server = TestServer::with_config(config()).await;
+    let mut c = server.pusher().await;
+    for _ in 0..3 {
+        let ping = c.next_untimed().await.unwrap();
+        assert_eq!(ping["event"], "pusher:ping");
+        c.send(json!({"event": "pusher:pong", "data": {}})).await;
+    }
+    c.send(json!({"event": "pusher:ping", "data": {}})).await;
+    loop {
+        let frame = c
+            .next_untimed()
+            .await
+            .expect("still open after three rounds");
+        if frame["event"] == "pusher:pong" {
+            break;
+        }
+        assert_eq!(
+            frame["event"], "pusher:ping",
+            "only pings may come first: paused time may jump ahead"
+        );
+    }
+}

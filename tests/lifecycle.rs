@@ -1,0 +1,106 @@
+//! Connection lifecycle beyond the happy path: slow consumers are cut off without growing memory, apps
+//! survive restarts, and shutdown asks clients to reconnect.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_slow_consumer_is_closed_with_4100_and_others_get_everything() {
+    let mut config = common::test_config();
+    config.websocket.send_queue = 64;
+    config.websocket.write_timeout = Duration::from_secs(2);
+    let server = TestServer::with_config(config).await;
+    let mut slow = server.pusher().await;
+    slow.subscribe("firehose", None).await;
+    let mut healthy = server.pusher().await;
+    healthy.subscribe("firehose", None).await;
+    let reader = tokio::spawn(async move {
+        let mut received = 0usize;
+        while let Ok(frame) = healthy.next().await {
+            if frame["event"] == "chunk" {
+                received += 1;
+            }
+            if frame["event"] == "done" {
+                break;
+            }
+        }
+        received
+    });
+    let blob = "x".repeat(30 * 1024);
+    let mut sent = 0;
+    while server.node.metrics().slow_consumers() == 0 {
+        assert!(sent < 2_000, "the slow consumer was never cut off");
+        server.trigger("firehose", "chunk", json!(blob)).await;
+        sent += 1;
+    }
+    server.trigger("firehose", "done", json!({})).await;
+    assert_eq!(
+        reader.await.unwrap(),
+        sent,
+        "the healthy subscriber got every event"
+    );
+    let app = server.node.apps().by_id("1").unwrap();
+    let hub = server.node.app_hub(&app);
+    common::wait_until(|| hub.connection_count() == 1).await;
+    assert_eq!(slow.expect_close_after_backlog().await, Some(4100));
+}
+
+#[tokio::test]
+async fn the_first_app_is_created_once_and_kept_across_restarts() {
+    let dir = std::env::temp_dir().join(format!("ls-restart-{}", uuid_like()));
+    let mut config = lattestream::config::Config::default();
+    config.data_dir = dir.clone();
+    let first = lattestream::start(&config).await.unwrap().apps().all();
+    let second = lattestream::start(&config).await.unwrap().apps().all();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].id.clone(), &first[0].key),
+        (second[0].id.clone(), &second[0].key)
+    );
+    assert_eq!(first[0].secret, second[0].secret);
+    assert!(first[0].key.starts_with("lspk_") && first[0].secret.expose().starts_with("lsk_"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn uuid_like() -> String {
+    format!("{}-{}", std::process::id(), rand_suffix())
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+#[tokio::test]
+async fn shutdown_asks_clients_to_reconnect_with_4200() {
+    let server = TestServer::start().await;
+    let mut pusher = server.pusher().await;
+    let mut latte = server.lattestream(common::KEY).await;
+    let closing = tokio::spawn(async move {
+        let codes = (pusher.expect_close().await, latte.expect_close().await);
+        codes
+    });
+    server.shutdown().await;
+    assert_eq!(closing.await.unwrap(), (Some(4200), Some(4200)));
+}
+
+#[tokio::test]
+async fn apps_with_bad_key_prefixes_are_refused_at_start() {
+    let mut config = common::test_config();
+    config.apps[0].key = "pk_wrong".into();
+    assert!(lattestream::start(&config).await.is_err());
+    let mut config = common::test_config();
+    config.apps[0].secret = lattestream::auth::Secret::new("sk_wrong");
+    let error = lattestream::start(&config).await.err().unwrap().to_string();
+    assert!(
+        error.contains("lsk_") && !error.contains("sk_wrong"),
+        "{error}"
+    );
+}

@@ -137,7 +137,7 @@ fn group_label(s: &mut String, r: &Report, x: f64, y: f64) {
     let _ = writeln!(
         s,
         r##"<text x="{x}" y="{y}">{} · {}</text><text x="{x}" y="{:.1}" fill="#555">{} conns, {} ch</text>"##,
-        esc(&r.scenario),
+        esc(&r.name),
         esc(&r.label),
         y + 13.0,
         r.connections,

@@ -113,6 +113,9 @@ pub struct RunArgs {
     /// Write a chart of this run as SVG to this file.
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Name of this run in reports and charts (default: the scenario).
+    #[arg(long)]
+    pub name: Option<String>,
     /// Name of the server under test, stored in the result.
     #[arg(long, env = "BENCH_LABEL", default_value = "server")]
     pub label: String,

@@ -10,6 +10,10 @@ use std::path::Path;
 pub struct Report {
     /// Scenario name (`fanout`, …).
     pub scenario: String,
+    /// Name of this run (`--name`, default the scenario), e.g. `fanout-10k`.
+    pub name: String,
+    /// `/proc/loadavg` when the run started: other load skews every figure.
+    pub loadavg_start: String,
     /// Server under test, from `--label`.
     pub label: String,
     /// WebSocket dialect and REST flavour used.
@@ -194,7 +198,7 @@ pub fn markdown(reports: &[Report]) -> String {
     let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
     let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x:.0}{unit}")).unwrap_or("-".into());
     let mut out = String::from(
-        "| scenario | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | server CPU s | bench CPU s |\n",
+        "| run | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | server CPU s | bench CPU s |\n",
     );
     out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in reports {
@@ -205,10 +209,10 @@ pub fn markdown(reports: &[Report]) -> String {
         };
         out.push_str(&format!(
             "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.1} |\n",
-            r.scenario, r.label, r.connections, r.connected, r.channels, rate, r.sent, r.expected,
+            r.name, r.label, r.connections, r.connected, r.channels, rate, r.sent, r.expected,
             r.received, r.deliveries_per_sec, ms(r.p50_us), ms(r.p90_us), ms(r.p99_us),
             ms(r.p999_us), ms(r.max_us), r.connect_rate, opt(r.rss_per_conn_bytes, " B"),
-            opt(r.server_cpu_secs.map(|c| c * 10.0).map(|c| c.round() / 10.0), ""), r.bench_cpu_secs,
+            r.server_cpu_secs.map(|c| format!("{c:.1}")).unwrap_or("-".into()), r.bench_cpu_secs,
         ));
     }
     out

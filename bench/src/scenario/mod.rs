@@ -81,11 +81,14 @@ pub fn target(s: &ServerArgs) -> Target {
 /// Runs one scenario and returns its report.
 pub async fn run(kind: Kind, args: RunArgs) -> Report {
     let shape = shape(kind, &args);
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut report = match kind {
         Kind::PresenceChurn => presence::run(&args, shape).await,
         _ => pubsub::run(kind, &args, shape).await,
     };
     report.scenario = kind.name().to_string();
+    report.name = args.name.clone().unwrap_or_else(|| report.scenario.clone());
+    report.loadavg_start = loadavg.trim().to_string();
     report.label = args.label.clone();
     report.dialect = args.server.dialect.prefix().to_string();
     report.api = format!("{:?}", args.server.api).to_lowercase();

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Runs every benchmark scenario at sizes that fit a 2-core, 24 GB machine and
+# writes JSON, a Markdown summary and an SVG chart under bench/results/TARGET/.
+#
+# Usage: bench/run.sh [SCENARIO...]        (default: all scenarios)
+#   scenarios: idle fanout-1k fanout-10k fanout-max channels presence-churn trigger
+#
+# Environment:
+#   TARGET=lattestream  start target/release/lattestream (default)
+#   TARGET=bare         start the bare ceiling server (idle + fanout only:
+#                       it writes every event to every socket)
+#   TARGET=soketi|sockudo  start a peer installed under $PEERS_DIR (default
+#                       /work/peers; see docs/performance.md)
+#   TARGET=external     use a server that is already running, described by
+#                       BENCH_URL BENCH_APP_ID BENCH_KEY BENCH_SECRET BENCH_API
+#                       BENCH_DIALECT BENCH_SERVER_PID (optional) BENCH_LABEL
+#   PEERS=1             after TARGET, also run soketi and sockudo if installed
+#   QUICK=1             tenth-size runs of 3 s (a check that everything works)
+#   PORT=6101           port for servers this script starts
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PORT=${PORT:-6101}
+PEERS_DIR=${PEERS_DIR:-/work/peers}
+ALL=(idle fanout-1k fanout-10k fanout-max channels presence-churn trigger)
+SCENARIOS=("${@:-${ALL[@]}}")
+SERVER_PID=""
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+# Size of a scenario knob, divided by 10 in QUICK mode.
+n() { if [[ -n "${QUICK:-}" ]]; then echo $(( ($1 + 9) / 10 )); else echo "$1"; fi; }
+DURATION=$([[ -n "${QUICK:-}" ]] && echo 3s || echo 10s)
+
+build() {
+  log "building release binaries"
+  nice -n 10 cargo build --release -p lattestream-bench
+  if [[ "$1" == lattestream ]]; then nice -n 10 cargo build --release -p lattestream; fi
+}
+
+wait_port() {
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "server did not open port $PORT" >&2; exit 1
+}
+
+stop_server() {
+  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=""
+}
+trap stop_server EXIT
+
+# Starts a fresh server for $1 (so RSS figures start from an empty server).
+start_server() {
+  stop_server
+  local logf="$OUT/server.log"
+  case "$1" in
+    lattestream)
+      rm -rf "$OUT/data"
+      RUST_LOG=warn LATTESTREAM_APP_RATE_LIMIT=false LATTESTREAM_APP_ID=1 LATTESTREAM_APP_KEY=lspk_bench \
+        LATTESTREAM_APP_SECRET=lsk_benchsecret LATTESTREAM_APP_CLIENT_EVENTS=true \
+        target/release/lattestream --addr "127.0.0.1:$PORT" --data-dir "$OUT/data" >>"$logf" 2>&1 &
+      SERVER_PID=$! ;;
+    bare)
+      target/release/lattestream-bare --addr "127.0.0.1:$PORT" >>"$logf" 2>&1 &
+      SERVER_PID=$! ;;
+    soketi)
+      SOKETI_PORT=$PORT SOKETI_DEFAULT_APP_ID=1 SOKETI_DEFAULT_APP_KEY=lspk_bench \
+        SOKETI_DEFAULT_APP_SECRET=lsk_benchsecret SOKETI_DEFAULT_APP_MAX_CONNS=-1 \
+        SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES=true SOKETI_RATE_LIMITER_DRIVER=local \
+        SOKETI_DEFAULT_APP_MAX_BACKEND_EVENTS_PER_SEC=-1 SOKETI_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SEC=-1 \
+        SOKETI_DEFAULT_APP_MAX_READ_REQ_PER_SEC=-1 SOKETI_METRICS_ENABLED=false \
+        node "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" start >>"$logf" 2>&1 &
+      SERVER_PID=$! ;;
+    sockudo)
+      PORT=$PORT SOCKUDO_DEFAULT_APP_ID=1 SOCKUDO_DEFAULT_APP_KEY=lspk_bench \
+        SOCKUDO_DEFAULT_APP_SECRET=lsk_benchsecret SOCKUDO_DEFAULT_APP_ENABLED=true \
+        SOCKUDO_ENABLE_CLIENT_MESSAGES=true RATE_LIMITER_ENABLED=false METRICS_ENABLED=false \
+        "$PEERS_DIR/bin/sockudo" >>"$logf" 2>&1 &
+      SERVER_PID=$! ;;
+    external) return 0 ;;
+  esac
+  wait_port
+}
+
+# Runs one scenario; arguments after the name go to lattestream-bench.
+bench() {
+  local name=$1 scenario=$2; shift 2
+  log "$TARGET_NAME: $name"
+  start_server "$TARGET_NAME"
+  local pid_args=()
+  if [[ -n "$SERVER_PID" ]]; then pid_args=(--server-pid "$SERVER_PID"); fi
+  if [[ -n "${BENCH_SERVER_PID:-}" && "$TARGET_NAME" == external ]]; then pid_args=(--server-pid "$BENCH_SERVER_PID"); fi
+  target/release/lattestream-bench "$scenario" --name "$name" --label "$TARGET_NAME" --json "$OUT/$name.json" \
+    --duration "$DURATION" "${pid_args[@]}" "$@" 2>"$OUT/$name.progress" | tee "$OUT/$name.txt" || true
+}
+
+run_target() {
+  TARGET_NAME=$1
+  OUT=bench/results/$TARGET_NAME
+  mkdir -p "$OUT"
+  rm -f "$OUT"/*.json "$OUT/server.log"
+  if [[ "$TARGET_NAME" != external ]]; then
+    export BENCH_URL="ws://127.0.0.1:$PORT"
+    case "$TARGET_NAME" in
+      lattestream|bare) export BENCH_API=lattestream ;;
+      *) export BENCH_API=pusher ;;
+    esac
+    export BENCH_DIALECT=pusher BENCH_APP_ID=1 BENCH_KEY=lspk_bench BENCH_SECRET=lsk_benchsecret
+  fi
+  local chans=100
+  [[ "$TARGET_NAME" == bare ]] && chans=1
+  for s in "${SCENARIOS[@]}"; do
+    if [[ "$TARGET_NAME" == bare && ! "$s" =~ ^(idle|fanout) ]]; then continue; fi
+    case "$s" in
+      idle) bench idle idle --connections "$(n 18000)" --channels "$chans" ;;
+      fanout-1k) bench fanout-1k fanout --connections "$(n 1000)" --rate 50 ;;
+      fanout-10k) bench fanout-10k fanout --connections "$(n 10000)" --rate 5 ;;
+      fanout-max) bench fanout-max fanout --connections "$(n 5000)" --rate 0 --publishers 1 ;;
+      channels) bench channels channels --connections "$(n 5000)" --channels "$(n 1000)" --rate 500 ;;
+      presence-churn) bench presence-churn presence-churn --connections "$(n 200)" --channels 20 ;;
+      trigger) bench trigger trigger --connections 10 --publishers 16 --rate 0 ;;
+      *) echo "unknown scenario $s" >&2; exit 2 ;;
+    esac
+  done
+  stop_server
+  local results=("$OUT"/*.json)
+  target/release/lattestream-bench summary "${results[@]}" > "$OUT/summary.md"
+  target/release/lattestream-bench chart --title "lattestream-bench: $TARGET_NAME" --out "$OUT/chart.svg" "${results[@]}"
+  log "results in $OUT (summary.md, chart.svg)"
+  cat "$OUT/summary.md"
+}
+
+TARGET=${TARGET:-lattestream}
+build "$TARGET"
+run_target "$TARGET"
+if [[ -n "${PEERS:-}" ]]; then
+  [[ -f "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" ]] && run_target soketi
+  [[ -x "$PEERS_DIR/bin/sockudo" ]] && run_target sockudo
+fi
+exit 0

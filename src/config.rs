@@ -147,9 +147,14 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        let vars = Env::prefixed("LATTESTREAM_").split("__").filter(|k| {
-            let k = k.as_str();
-            !k.starts_with("app_") && k != "config" && k != "log"
+        let sections = top_level_keys();
+        let vars = Env::prefixed("LATTESTREAM_").split("__").filter(move |k| {
+            let k = k.as_str().to_ascii_lowercase();
+            sections.iter().any(|s| {
+                k == *s
+                    || k.strip_prefix(s.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
         });
         let mut config: Config = figment.merge(vars).extract().map_err(Box::new)?;
         if let Some(app) = env_app(&env)? {
@@ -160,6 +165,16 @@ impl Config {
         config.data_dir = overrides.data_dir.unwrap_or(config.data_dir);
         Ok(config)
     }
+}
+
+/// The config tree's top-level keys: only `LATTESTREAM_*` variables naming one of them are read into the
+/// tree, so other variables of ours (`LATTESTREAM_APP_*`, `LATTESTREAM_LOG`, `LATTESTREAM_CONFIG`) and of
+/// tools around us never trip the unknown-field check.
+fn top_level_keys() -> Vec<String> {
+    let tree = serde_json::to_value(Config::default()).expect("the default config serialises");
+    tree.as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The app `LATTESTREAM_APP_ID`, `_KEY`, `_SECRET`, `_CLIENT_EVENTS` and `_RATE_LIMIT` describe, if any.
@@ -212,9 +227,12 @@ mod tests {
 
     #[test]
     fn defaults_serve_on_6001() {
-        let config = Config::load_with(None, Overrides::default(), vars(&[])).unwrap();
-        assert_eq!(config.addr.to_string(), "127.0.0.1:6001");
-        assert_eq!(config.websocket.activity_timeout, Duration::from_secs(120));
+        figment::Jail::expect_with(|_| {
+            let config = Config::load_with(None, Overrides::default(), vars(&[])).unwrap();
+            assert_eq!(config.addr.to_string(), "127.0.0.1:6001");
+            assert_eq!(config.websocket.activity_timeout, Duration::from_secs(120));
+            Ok(())
+        });
     }
 
     #[test]
@@ -232,6 +250,24 @@ mod tests {
             !format!("{config:?}").contains("lsk_s"),
             "secrets print masked"
         );
+    }
+
+    #[test]
+    fn process_environment_is_read_without_tripping_on_other_variables() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LATTESTREAM_APP_ID", "5");
+            jail.set_env("LATTESTREAM_APP_KEY", "lspk_k");
+            jail.set_env("LATTESTREAM_APP_SECRET", "lsk_s");
+            jail.set_env("LATTESTREAM_LOG", "debug");
+            jail.set_env("LATTESTREAM_BIN", "/somewhere");
+            jail.set_env("LATTESTREAM_ADDR", "127.0.0.1:7777");
+            jail.set_env("LATTESTREAM_WEBSOCKET__SEND_QUEUE", "7");
+            let config = Config::load(None, Overrides::default()).expect("loads");
+            assert_eq!(config.addr.to_string(), "127.0.0.1:7777");
+            assert_eq!(config.websocket.send_queue, 7);
+            assert_eq!(config.apps[0].id.as_str(), "5");
+            Ok(())
+        });
     }
 
     #[test]

@@ -54,8 +54,7 @@ function configApp(dir) {
  * Spawns the server and resolves once it serves.
  *
  * `appFrom` picks how the app is given:
- * - 'config' (default): a `--config` TOML file. Used by the suite because, as of this writing, the server
- *   refuses `LATTESTREAM_APP_*` and `LATTESTREAM_LOG` at start (see env-app.test.mjs).
+ * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */

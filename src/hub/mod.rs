@@ -2,6 +2,7 @@
 //! fan-out that puts one encoded frame into every subscriber's queue. It is the only code that queues
 //! frames for sockets; it never awaits and never writes to a socket itself.
 
+mod cache;
 mod channel;
 mod connection;
 mod encoded;
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dashmap::DashMap;
 
+pub use cache::{CACHE_TTL, EventCache};
 pub use channel::MemberData;
 pub use connection::Connection;
 pub use encoded::Encoded;
@@ -62,6 +64,7 @@ pub struct AppHub {
     channels: DashMap<ChannelName, ChannelState>,
     connections: DashMap<SocketId, Arc<Connection>>,
     count: AtomicUsize,
+    cache: EventCache,
 }
 
 /// A channel as the REST API reports it.
@@ -131,12 +134,14 @@ impl AppHub {
     }
 
     /// Subscribes `conn`, queueing its `subscription_succeeded` (with the roster on presence channels)
-    /// before any later event, and `member_added` to the others when its user is new.
+    /// before any later event, the cached event (or `cache_miss`) on cache channels, `member_added` to
+    /// the others when its user is new, and the new `subscription_count` when `count_events` is on.
     pub fn subscribe(
         &self,
         conn: &Arc<Connection>,
         channel: &ChannelName,
         member: Option<MemberData>,
+        count_events: bool,
     ) {
         let mut state = self.channels.entry(channel.clone()).or_default();
         let already = state.subscribers.contains_key(&conn.socket_id);
@@ -163,6 +168,12 @@ impl AppHub {
             channel: channel.as_str(),
             presence,
         });
+        if channel.is_cache() {
+            self.replay_cache(conn, channel);
+        }
+        if count_events && !already {
+            announce_count(&state, channel);
+        }
         if let (true, Some(m)) = (joined_new_user, &member) {
             let added = ServerMessage::MemberAdded {
                 channel: channel.as_str(),
@@ -185,9 +196,28 @@ impl AppHub {
         );
     }
 
-    /// Unsubscribes a connection; sends `member_removed` when it was its user's last connection.
-    /// Returns whether it was subscribed.
-    pub fn unsubscribe(&self, socket_id: SocketId, channel: &ChannelName) -> bool {
+    fn replay_cache(&self, conn: &Connection, channel: &ChannelName) {
+        match self.cache.last(channel) {
+            Some(event) => conn.send(&ServerMessage::Event(&event)),
+            None => conn.send(&ServerMessage::CacheMiss {
+                channel: channel.as_str(),
+            }),
+        };
+    }
+
+    /// The cached event of a cache channel, for the HTTP API.
+    pub fn cached_event(&self, channel: &ChannelName) -> Option<Event> {
+        self.cache.last(channel)
+    }
+
+    /// Unsubscribes a connection; sends `member_removed` when it was its user's last connection, and
+    /// the new `subscription_count` when `count_events` is on. Returns whether it was subscribed.
+    pub fn unsubscribe(
+        &self,
+        socket_id: SocketId,
+        channel: &ChannelName,
+        count_events: bool,
+    ) -> bool {
         let Some(mut state) = self.channels.get_mut(channel) else {
             return false;
         };
@@ -201,6 +231,9 @@ impl AppHub {
             };
             broadcast(&state, &Encoded::new(removed), None);
         }
+        if count_events {
+            announce_count(&state, channel);
+        }
         let empty = state.subscribers.is_empty();
         drop(state);
         if empty {
@@ -212,6 +245,7 @@ impl AppHub {
 
     /// Queues `event` for every subscriber but `except`; returns how many connections got it.
     pub fn publish(&self, event: &Event, except: Option<SocketId>) -> usize {
+        self.cache.remember(event);
         let Some(state) = self.channels.get(&event.channel) else {
             return 0;
         };
@@ -270,6 +304,17 @@ fn info(name: &ChannelName, state: &ChannelState) -> ChannelInfo {
         name: name.clone(),
         subscriptions: state.subscribers.len(),
         users: state.members.len(),
+    }
+}
+
+/// Tells a non-presence channel's subscribers how many connections it now has.
+fn announce_count(state: &ChannelState, channel: &ChannelName) {
+    if channel.kind() != crate::protocol::ChannelKind::Presence && !state.subscribers.is_empty() {
+        let count = ServerMessage::SubscriptionCount {
+            channel: channel.as_str(),
+            count: state.subscribers.len(),
+        };
+        broadcast(state, &Encoded::new(count), None);
     }
 }
 

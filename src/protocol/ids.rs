@@ -159,6 +159,17 @@ impl ChannelName {
         &self.0
     }
 
+    /// Whether the channel replays its last event to new subscribers.
+    pub fn is_cache(&self) -> bool {
+        let prefixes = [
+            "cache-",
+            "private-cache-",
+            "presence-cache-",
+            "private-encrypted-cache-",
+        ];
+        prefixes.iter().any(|p| self.as_str().starts_with(p))
+    }
+
     /// The kind the name's prefix gives the channel.
     pub fn kind(&self) -> ChannelKind {
         let name = self.as_str();

@@ -63,6 +63,13 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
             serde_json::json!({"message": message, "code": code}),
         )
         .to_json(),
+        ServerMessage::CacheMiss { channel } => {
+            Frame::on("lattestream:cache_miss", channel, serde_json::json!({})).to_json()
+        }
+        ServerMessage::SubscriptionCount { channel, count } => {
+            let data = serde_json::json!({ "subscription_count": count });
+            Frame::on("lattestream_internal:subscription_count", channel, data).to_json()
+        }
         ServerMessage::SigninSuccess { user_data } => Frame::bare(
             "lattestream:signin_success",
             serde_json::json!({ "user_data": user_data }),

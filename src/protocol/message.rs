@@ -153,6 +153,18 @@ pub enum ServerMessage<'a> {
         /// What went wrong, for a person.
         message: &'a str,
     },
+    /// A cache channel had no event to replay.
+    CacheMiss {
+        /// The channel.
+        channel: &'a str,
+    },
+    /// How many connections a channel has now (apps that enable it).
+    SubscriptionCount {
+        /// The channel.
+        channel: &'a str,
+        /// Subscribed connections.
+        count: usize,
+    },
     /// A `pusher:signin` was accepted.
     SigninSuccess {
         /// The signed user data, echoed.

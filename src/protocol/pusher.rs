@@ -72,6 +72,18 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
             serde_json::json!({"message": message, "code": code}),
         )
         .to_json(),
+        ServerMessage::CacheMiss { channel } => {
+            Frame::on("pusher:cache_miss", channel, "{}").to_json()
+        }
+        ServerMessage::SubscriptionCount { channel, count } => {
+            let data = serde_json::json!({ "subscription_count": count });
+            Frame::on(
+                "pusher_internal:subscription_count",
+                channel,
+                encode::stringified(&data),
+            )
+            .to_json()
+        }
         ServerMessage::SigninSuccess { user_data } => {
             let data = serde_json::json!({ "user_data": user_data });
             Frame::bare("pusher:signin_success", encode::stringified(&data)).to_json()

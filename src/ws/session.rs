@@ -187,7 +187,11 @@ impl Session {
     /// Removes every subscription and the connection itself from the hub.
     fn leave_all(&mut self) {
         for (channel, _) in self.channels.drain(..) {
-            self.app_hub.unsubscribe(self.conn.socket_id, &channel);
+            self.app_hub.unsubscribe(
+                self.conn.socket_id,
+                &channel,
+                self.app.settings.subscription_count_events,
+            );
         }
         self.app_hub.remove_connection(self.conn.socket_id);
     }

@@ -14,6 +14,8 @@ pub struct AppSettings {
     pub client_events_per_second: u32,
     /// Whether subscribers of non-presence channels get `subscription_count` events.
     pub subscription_count_events: bool,
+    /// Whether signed-in users with a `watchlist` hear when watched users come and go.
+    pub watchlist_events: bool,
     /// Most simultaneous connections (`None`: no limit).
     pub max_connections: Option<u32>,
     /// Most channels in one `POST /events`.
@@ -33,6 +35,7 @@ impl Default for AppSettings {
             max_client_event_bytes: 10 * 1024,
             client_events_per_second: 10,
             subscription_count_events: false,
+            watchlist_events: false,
             max_connections: None,
             max_event_channels: 10,
             max_batch_events: 10,

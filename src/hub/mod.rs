@@ -7,6 +7,7 @@ mod channel;
 mod connection;
 mod encoded;
 mod outbox;
+mod users;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +19,7 @@ pub use channel::MemberData;
 pub use connection::Connection;
 pub use encoded::Encoded;
 pub use outbox::{Outbox, Pushed};
+pub use users::Users;
 
 use crate::metrics::Metrics;
 use crate::protocol::{AppId, ChannelName, Event, PresenceSnapshot, ServerMessage, SocketId};
@@ -65,6 +67,7 @@ pub struct AppHub {
     connections: DashMap<SocketId, Arc<Connection>>,
     count: AtomicUsize,
     cache: EventCache,
+    users: Users,
 }
 
 /// A channel as the REST API reports it.
@@ -203,6 +206,11 @@ impl AppHub {
                 channel: channel.as_str(),
             }),
         };
+    }
+
+    /// Signed-in users and watchlists.
+    pub fn users(&self) -> &Users {
+        &self.users
     }
 
     /// The cached event of a cache channel, for the HTTP API.

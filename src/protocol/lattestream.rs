@@ -70,6 +70,10 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
             let data = serde_json::json!({ "subscription_count": count });
             Frame::on("lattestream_internal:subscription_count", channel, data).to_json()
         }
+        ServerMessage::Watchlist { name, user_ids } => {
+            let data = serde_json::json!({"events": [{"name": name, "user_ids": user_ids}]});
+            Frame::bare("lattestream_internal:watchlist_events", data).to_json()
+        }
         ServerMessage::SigninSuccess { user_data } => Frame::bare(
             "lattestream:signin_success",
             serde_json::json!({ "user_data": user_data }),

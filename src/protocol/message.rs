@@ -165,6 +165,13 @@ pub enum ServerMessage<'a> {
         /// Subscribed connections.
         count: usize,
     },
+    /// Watched users came online or went offline.
+    Watchlist {
+        /// `online` or `offline`.
+        name: &'a str,
+        /// The users.
+        user_ids: &'a [&'a str],
+    },
     /// A `pusher:signin` was accepted.
     SigninSuccess {
         /// The signed user data, echoed.

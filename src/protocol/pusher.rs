@@ -84,6 +84,14 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
             )
             .to_json()
         }
+        ServerMessage::Watchlist { name, user_ids } => {
+            let data = serde_json::json!({"events": [{"name": name, "user_ids": user_ids}]});
+            Frame::bare(
+                "pusher_internal:watchlist_events",
+                encode::stringified(&data),
+            )
+            .to_json()
+        }
         ServerMessage::SigninSuccess { user_data } => {
             let data = serde_json::json!({ "user_data": user_data });
             Frame::bare("pusher:signin_success", encode::stringified(&data)).to_json()

@@ -1,6 +1,7 @@
 //! Client events (`client-…` relayed to the channel's other subscribers) and Pusher user sign-in.
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde_json::value::RawValue;
@@ -91,33 +92,78 @@ impl Session {
     }
 
     /// `pusher:signin`: `auth` is `KEY:HEX` over `socket_id::user::user_data`; success binds the user to
-    /// the connection and subscribes it to the user's server-to-user channel; failure closes with 4009.
+    /// the connection, subscribes it to the user's server-to-user channel and registers its watchlist;
+    /// failure closes with 4009.
     pub(super) fn signin(&mut self, auth: &str, user_data: &str) {
         let signed = format!("{}::user::{user_data}", self.conn.socket_id);
         let valid = auth.split_once(':').is_some_and(|(key, sig)| {
             key == self.app.key && verify_hex(&self.app.secret, &signed, sig)
         });
-        let user_id = valid.then(|| user_id_of(user_data)).flatten();
-        let Some(user_id) = user_id else {
+        let Some(user) = valid.then(|| SignedUser::parse(user_data)).flatten() else {
             self.conn.close(CloseCode::Unauthorized);
             return;
         };
-        self.conn.set_user_id(&user_id);
+        self.sign_out();
+        self.conn.set_user_id(&user.id);
         self.conn.send(&ServerMessage::SigninSuccess { user_data });
-        let channel = ChannelName::server_to_user(&user_id);
+        let channel = ChannelName::server_to_user(&user.id);
         if !self.channels.iter().any(|(c, _)| *c == channel) {
             self.app_hub.subscribe_silently(&self.conn, &channel);
             self.channels.push((channel, None));
         }
+        let watchlist = if self.app.settings.watchlist_events {
+            user.watchlist
+        } else {
+            Vec::new()
+        };
+        self.app_hub
+            .users()
+            .sign_in(&self.conn, &user.id, &watchlist);
+        self.signed_in = Some((user.id, watchlist));
+    }
+
+    /// Forgets this connection's sign-in, telling watchers if it was the user's last connection.
+    pub(super) fn sign_out(&mut self) {
+        if let Some((user, watchlist)) = self.signed_in.take() {
+            self.app_hub
+                .users()
+                .sign_out(self.conn.socket_id, &user, &watchlist);
+        }
     }
 }
 
-/// The `id` field of signed user data (a string or number), which is required.
-fn user_id_of(user_data: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(user_data).ok()?;
-    match value.get("id")? {
-        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
+/// The most users one watchlist may name, as in Pusher.
+const MAX_WATCHLIST: usize = 100;
+
+/// The parts of signed user data the server uses.
+struct SignedUser {
+    id: Arc<str>,
+    watchlist: Vec<Arc<str>>,
+}
+
+impl SignedUser {
+    /// `id` (a string or number) is required; `watchlist` is an optional list of user ids.
+    fn parse(user_data: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(user_data).ok()?;
+        let id = id_text(value.get("id")?)?;
+        let listed = value
+            .get("watchlist")
+            .and_then(|w| w.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let watchlist = listed
+            .iter()
+            .filter_map(id_text)
+            .take(MAX_WATCHLIST)
+            .collect();
+        Some(Self { id, watchlist })
+    }
+}
+
+fn id_text(value: &serde_json::Value) -> Option<Arc<str>> {
+    match value {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.as_str().into()),
+        serde_json::Value::Number(n) => Some(n.to_string().into()),
         _ => None,
     }
 }

@@ -30,6 +30,8 @@ pub struct Session {
     /// Subscribed channels, with the presence user each was joined as.
     pub(super) channels: Vec<(ChannelName, Option<Arc<str>>)>,
     pub(super) limiter: Option<ClientEventLimiter>,
+    /// The signed-in user and its watchlist, after `pusher:signin`.
+    pub(super) signed_in: Option<(Arc<str>, Vec<Arc<str>>)>,
 }
 
 impl Session {
@@ -49,6 +51,7 @@ impl Session {
             grant,
             channels: Vec::new(),
             limiter: None,
+            signed_in: None,
         }
     }
 
@@ -186,6 +189,7 @@ impl Session {
 
     /// Removes every subscription and the connection itself from the hub.
     fn leave_all(&mut self) {
+        self.sign_out();
         for (channel, _) in self.channels.drain(..) {
             self.app_hub.unsubscribe(
                 self.conn.socket_id,

@@ -156,26 +156,25 @@ impl Report {
                 format!("{} / {}", ms(self.p999_us), ms(self.max_us)),
             ),
             (
-                "REST p50 / p99",
-                format!(
-                    "{} / {}",
-                    ms(self.request_latency.p50_us),
-                    ms(self.request_latency.p99_us)
-                ),
-            ),
-            (
                 "429s / errors",
                 format!("{} / {}", self.rate_limited, self.publish_errors),
             ),
         ];
+        if self.request_latency.samples > 0 {
+            let rl = &self.request_latency;
+            rows.push((
+                "REST p50 / p99",
+                format!("{} / {}", ms(rl.p50_us), ms(rl.p99_us)),
+            ));
+        }
         if let (Some(b), Some(a)) = (self.rss_before_kb, self.rss_connected_kb) {
             let per = self
                 .rss_per_conn_bytes
-                .map(|p| format!("{p:.0}"))
+                .map(|p| format!(" ({p:.0} B/conn)"))
                 .unwrap_or_default();
             rows.push((
                 "server RSS",
-                format!("{} MiB -> {} MiB ({} B/conn)", b / 1024, a / 1024, per),
+                format!("{} MiB -> {} MiB{per}", b / 1024, a / 1024),
             ));
         }
         let server_cpu = self

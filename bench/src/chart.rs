@@ -32,7 +32,7 @@ pub fn run(a: &ChartArgs) -> ExitCode {
 /// Renders the two panels for `reports` as an SVG document.
 pub fn render(title: &str, reports: &[Report]) -> String {
     let width = LEFT + 20.0 + GROUP_W * reports.len() as f64;
-    let height = 2.0 * PANEL_H + 170.0;
+    let height = 2.0 * PANEL_H + 200.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -45,7 +45,7 @@ pub fn render(title: &str, reports: &[Report]) -> String {
         esc(title)
     );
     latency_panel(&mut s, reports, 40.0);
-    throughput_panel(&mut s, reports, 40.0 + PANEL_H + 60.0);
+    throughput_panel(&mut s, reports, 40.0 + PANEL_H + 75.0);
     legend(&mut s, height - 20.0);
     s.push_str("</svg>\n");
     s
@@ -132,14 +132,15 @@ fn axis(s: &mut String, top: f64, title: &str, lo: f64, hi: f64, label: impl Fn(
     }
 }
 
-/// Two-line label under a group: scenario and server, then the size.
+/// Three-line label under a group: run name, server, size.
 fn group_label(s: &mut String, r: &Report, x: f64, y: f64) {
     let _ = writeln!(
         s,
-        r##"<text x="{x}" y="{y}">{} · {}</text><text x="{x}" y="{:.1}" fill="#555">{} conns, {} ch</text>"##,
+        r##"<text x="{x}" y="{y}">{}</text><text x="{x}" y="{:.1}">{}</text><text x="{x}" y="{:.1}" fill="#555">{} conns, {} ch</text>"##,
         esc(&r.name),
-        esc(&r.label),
         y + 13.0,
+        esc(&r.label),
+        y + 26.0,
         r.connections,
         r.channels
     );

@@ -213,6 +213,7 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use std::collections::HashMap;

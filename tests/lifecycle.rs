@@ -52,8 +52,10 @@ async fn a_slow_consumer_is_closed_with_4100_and_others_get_everything() {
 #[tokio::test]
 async fn the_first_app_is_created_once_and_kept_across_restarts() {
     let dir = std::env::temp_dir().join(format!("ls-restart-{}", uuid_like()));
-    let mut config = lattestream::config::Config::default();
-    config.data_dir = dir.clone();
+    let config = lattestream::config::Config {
+        data_dir: dir.clone(),
+        ..Default::default()
+    };
     let first = lattestream::start(&config).await.unwrap().apps().all();
     let second = lattestream::start(&config).await.unwrap().apps().all();
     assert_eq!(first.len(), 1);
@@ -83,10 +85,8 @@ async fn shutdown_asks_clients_to_reconnect_with_4200() {
     let server = TestServer::start().await;
     let mut pusher = server.pusher().await;
     let mut latte = server.lattestream(common::KEY).await;
-    let closing = tokio::spawn(async move {
-        let codes = (pusher.expect_close().await, latte.expect_close().await);
-        codes
-    });
+    let closing =
+        tokio::spawn(async move { (pusher.expect_close().await, latte.expect_close().await) });
     server.shutdown().await;
     assert_eq!(closing.await.unwrap(), (Some(4200), Some(4200)));
 }

@@ -2,7 +2,7 @@
 //! that a watcher hears `online` when a watched user's first connection signs in and `offline` when its
 //! last one leaves.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;

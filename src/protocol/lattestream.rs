@@ -221,7 +221,7 @@ mod tests {
         let ping = r#"{"event":"lattestream:ping","data":{}}"#;
         let many = format!(
             r#"{{"event":"lattestream:batch","data":{{"messages":[{}]}}}}"#,
-            vec![ping; 11].join(",")
+            [ping; 11].join(",")
         );
         assert!(matches!(decode(&many), Err(DecodeError::InvalidFrame(_))));
     }

@@ -29,21 +29,24 @@ pub const OTHER_SECRET: &str = "lsk_other_secret";
 
 /// A config with two apps: `1` (client events on) and `2` (defaults).
 pub fn test_config() -> Config {
-    let mut first = AppSettings::default();
-    first.client_events = true;
+    let first = AppSettings {
+        client_events: true,
+        ..Default::default()
+    };
     let app = |id: &str, key: &str, secret: &str, settings: AppSettings| App {
         id: AppId::parse(id).unwrap(),
         key: key.into(),
         secret: Secret::new(secret),
         settings,
     };
-    let mut config = Config::default();
-    config.addr = "127.0.0.1:0".parse().unwrap();
-    config.apps = vec![
-        app("1", KEY, SECRET, first),
-        app("2", OTHER_KEY, OTHER_SECRET, AppSettings::default()),
-    ];
-    config
+    Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        apps: vec![
+            app("1", KEY, SECRET, first),
+            app("2", OTHER_KEY, OTHER_SECRET, AppSettings::default()),
+        ],
+        ..Default::default()
+    }
 }
 
 /// A server running in this test's runtime.

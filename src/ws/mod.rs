@@ -22,7 +22,7 @@ fn limits(upgrade: WebSocketUpgrade, ws: &WebSocketConfig) -> WebSocketUpgrade {
     upgrade
         .max_message_size(ws.max_message_bytes)
         .max_frame_size(ws.max_message_bytes)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(256)
         .write_buffer_size(0)
         .max_write_buffer_size(ws.max_message_bytes * 4)
 }

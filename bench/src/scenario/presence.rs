@@ -105,6 +105,7 @@ async fn member(
         let user = format!("u{i}-{n}");
         let frame = conn::subscribe_frame(t, &id, chan, Some(&user));
         joins.sent.fetch_add(1, Relaxed);
+        joins.expected.fetch_add(1, Relaxed);
         let t0 = Instant::now();
         let ok = conn::send(&mut ws, frame).await.is_ok()
             && conn::wait_for(&mut ws, ":subscription_succeeded", Some(chan))

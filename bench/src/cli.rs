@@ -84,6 +84,7 @@ pub struct ServerArgs {
 /// Options of every scenario.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
+    /// Where the server is and how to talk to it.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Subscriber connections (scenario default if omitted).
@@ -156,6 +157,7 @@ pub struct SummaryArgs {
 /// Options of the internal `worker` command (a subscriber group).
 #[derive(Args, Debug)]
 pub struct WorkerArgs {
+    /// Where the server is and how to talk to it.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Connections in this worker.

@@ -15,6 +15,8 @@
 #                       BENCH_URL BENCH_APP_ID BENCH_KEY BENCH_SECRET BENCH_API
 #                       BENCH_DIALECT BENCH_SERVER_PID (optional) BENCH_LABEL
 #   PEERS=1             after TARGET, also run soketi and sockudo if installed
+#   DIALECT=lattestream clients speak the LatteStream dialect instead of Pusher
+#                       protocol 7 (results go to bench/results/TARGET-lattestream/)
 #   QUICK=1             tenth-size runs of 3 s (a check that everything works)
 #   PORT=6101           port for servers this script starts
 set -euo pipefail
@@ -94,16 +96,17 @@ bench() {
   local name=$1 scenario=$2; shift 2
   log "$TARGET_NAME: $name"
   start_server "$TARGET_NAME"
-  local pid_args=()
+  local label=$TARGET_NAME pid_args=()
+  if [[ "$TARGET_NAME" == external && -n "${BENCH_LABEL:-}" ]]; then label=$BENCH_LABEL; fi
   if [[ -n "$SERVER_PID" ]]; then pid_args=(--server-pid "$SERVER_PID"); fi
   if [[ -n "${BENCH_SERVER_PID:-}" && "$TARGET_NAME" == external ]]; then pid_args=(--server-pid "$BENCH_SERVER_PID"); fi
-  target/release/lattestream-bench "$scenario" --name "$name" --label "$TARGET_NAME" --json "$OUT/$name.json" \
+  target/release/lattestream-bench "$scenario" --name "$name" --label "$label${DIALECT:+ ($DIALECT ws)}" --json "$OUT/$name.json" \
     --duration "$DURATION" "${pid_args[@]}" "$@" 2>"$OUT/$name.progress" | tee "$OUT/$name.txt" || true
 }
 
 run_target() {
   TARGET_NAME=$1
-  OUT=bench/results/$TARGET_NAME
+  OUT=bench/results/$TARGET_NAME${DIALECT:+-$DIALECT}
   mkdir -p "$OUT"
   rm -f "$OUT"/*.json "$OUT/server.log"
   if [[ "$TARGET_NAME" != external ]]; then
@@ -112,7 +115,7 @@ run_target() {
       lattestream|bare) export BENCH_API=lattestream ;;
       *) export BENCH_API=pusher ;;
     esac
-    export BENCH_DIALECT=pusher BENCH_APP_ID=1 BENCH_KEY=lspk_bench BENCH_SECRET=lsk_benchsecret
+    export BENCH_DIALECT=${DIALECT:-pusher} BENCH_APP_ID=1 BENCH_KEY=lspk_bench BENCH_SECRET=lsk_benchsecret
   fi
   local chans=100
   [[ "$TARGET_NAME" == bare ]] && chans=1

@@ -147,4 +147,7 @@ if [[ -n "${PEERS:-}" ]]; then
   [[ -f "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" ]] && run_target soketi
   [[ -x "$PEERS_DIR/bin/sockudo" ]] && run_target sockudo
 fi
+# Side by side: the fan-out runs of every server measured so far.
+target/release/lattestream-bench chart --title "fanout: all servers" --out bench/results/fanout-compare.svg \
+  bench/results/*/fanout-*.json
 exit 0

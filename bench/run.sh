@@ -117,6 +117,12 @@ run_target() {
     esac
     export BENCH_DIALECT=${DIALECT:-pusher} BENCH_APP_ID=1 BENCH_KEY=lspk_bench BENCH_SECRET=lsk_benchsecret
   fi
+  {
+    echo "date: $(date -u +%FT%TZ)"
+    echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Cargo.toml || echo ' (+ uncommitted server changes)')"
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, open files $(ulimit -n), $(uname -sr)"
+    echo "loadavg at start: $(cat /proc/loadavg)"
+  } > "$OUT/meta.txt"
   local chans=100
   [[ "$TARGET_NAME" == bare ]] && chans=1
   for s in "${SCENARIOS[@]}"; do

@@ -80,7 +80,7 @@ impl Session {
         let per_second = self.app.settings.client_events_per_second;
         if !self
             .limiter
-            .get_or_insert_with(|| ClientEventLimiter::new(per_second))
+            .get_or_insert_with(|| Box::new(ClientEventLimiter::new(per_second)))
             .allow()
         {
             return Err((

@@ -64,7 +64,7 @@ async fn refuse_credential(socket: &mut WebSocket, error: CredentialError) {
     .await;
 }
 
-/// Registers the connection, greets it, and runs its session to the end.
+/// Registers the connection, greets it, and starts its session.
 async fn establish(
     mut socket: WebSocket,
     node: Arc<Node>,
@@ -96,10 +96,9 @@ async fn establish(
         socket_id: conn.socket_id,
         activity_timeout,
     });
-    Session::new(node.clone(), app, app_hub, conn, grant)
-        .run(socket)
-        .await;
-    node.metrics().connection_closed();
+    // The session gets a task of its own, sized for the session alone: the handshake's larger state
+    // ends with this task instead of being carried by every idle connection.
+    tokio::spawn(Session::new(node, app, app_hub, conn, grant).run(socket));
 }
 
 /// Sends the error frame for `code` and closes with it.

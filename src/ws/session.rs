@@ -29,7 +29,8 @@ pub struct Session {
     pub(super) grant: Grant,
     /// Subscribed channels, with the presence user each was joined as.
     pub(super) channels: Vec<(ChannelName, Option<Arc<str>>)>,
-    pub(super) limiter: Option<ClientEventLimiter>,
+    /// Boxed: most connections never send a client event, and the session's size is per connection.
+    pub(super) limiter: Option<Box<ClientEventLimiter>>,
     /// The signed-in user and its watchlist, after `pusher:signin`.
     pub(super) signed_in: Option<(Arc<str>, Vec<Arc<str>>)>,
 }
@@ -55,13 +56,14 @@ impl Session {
         }
     }
 
-    /// Runs until the client leaves, the server closes it, or it falls silent.
+    /// Runs until the client leaves, the server closes it, or it falls silent. Its future is what an
+    /// idle connection costs, so it keeps little state across awaits and boxes the cold paths.
     pub async fn run(mut self, mut socket: WebSocket) {
-        let ws = self.node.ws_config().clone();
         let mut last_seen = Instant::now();
         let mut awaiting_pong = false;
         let mut frames = Vec::new();
         loop {
+            let ws = self.node.ws_config();
             let grace = if awaiting_pong {
                 ws.pong_timeout
             } else {
@@ -70,7 +72,7 @@ impl Session {
             let deadline = last_seen + ws.activity_timeout + grace;
             let next = tokio::select! {
                 biased;
-                _ = self.conn.outbox.ready() => self.flush(&mut socket, &mut frames, ws.write_timeout).await,
+                _ = self.conn.outbox.ready() => Box::pin(self.flush(&mut socket, &mut frames)).await,
                 incoming = socket.recv() => match incoming {
                     Some(Ok(message)) => {
                         last_seen = Instant::now();
@@ -78,7 +80,7 @@ impl Session {
                         self.on_message(message)
                     }
                     Some(Err(error)) => {
-                        close_for_read_error(&mut socket, error).await;
+                        Box::pin(close_for_read_error(&mut socket, error)).await;
                         Next::Stop
                     }
                     None => Next::Stop,
@@ -98,15 +100,12 @@ impl Session {
             }
         }
         self.leave_all();
+        self.node.metrics().connection_closed();
     }
 
     /// Writes every queued frame with one flush; closes the socket when a close was asked.
-    async fn flush(
-        &self,
-        socket: &mut WebSocket,
-        frames: &mut Vec<Utf8Bytes>,
-        limit: std::time::Duration,
-    ) -> Next {
+    async fn flush(&self, socket: &mut WebSocket, frames: &mut Vec<Utf8Bytes>) -> Next {
+        let limit = self.node.ws_config().write_timeout;
         let close = self.conn.outbox.drain(frames);
         let write = async {
             for frame in frames.drain(..) {

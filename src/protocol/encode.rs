@@ -57,9 +57,41 @@ impl Serialize for Hash<'_> {
     }
 }
 
-/// The presence `ids` list.
-pub(super) fn ids<'a>(members: &'a [(&'a str, Option<&'a RawValue>)]) -> Vec<&'a str> {
-    members.iter().map(|(id, _)| *id).collect()
+/// The `data` of a presence `subscription_succeeded`, in both dialects.
+#[derive(Serialize)]
+pub(super) struct PresenceData<'a> {
+    presence: Presence<'a>,
+}
+
+#[derive(Serialize)]
+struct Presence<'a> {
+    ids: Vec<&'a str>,
+    hash: Hash<'a>,
+    count: usize,
+    /// LatteStream only: the subscriber's own user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    me: Option<Me<'a>>,
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    id: &'a str,
+}
+
+impl<'a> PresenceData<'a> {
+    /// The roster, with `me` where the dialect names it.
+    pub fn of(members: &'a [(&'a str, Option<&'a RawValue>)], me: Option<&'a str>) -> Self {
+        let ids = members.iter().map(|(id, _)| *id).collect();
+        let me = me.map(|id| Me { id });
+        Self {
+            presence: Presence {
+                ids,
+                hash: Hash(members),
+                count: members.len(),
+                me,
+            },
+        }
+    }
 }
 
 /// An event's payload as it goes on the wire: text as a JSON string, JSON as it came.

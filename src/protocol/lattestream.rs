@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::decode::{self, Envelope};
-use super::encode::{self, Frame, Hash};
+use super::encode::{self, Frame, PresenceData};
 use super::{ClientMessage, DecodeError, ServerMessage};
 
 /// The most frames one batch may carry, as the official client sends at most 10.
@@ -26,8 +26,7 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
             match presence {
                 None => Frame::on(event, channel, serde_json::json!({})).to_json(),
                 Some(p) => {
-                    let presence = Presence::of(&p.members, p.me);
-                    Frame::on(event, channel, PresenceData { presence }).to_json()
+                    Frame::on(event, channel, PresenceData::of(&p.members, Some(p.me))).to_json()
                 }
             }
         }
@@ -81,35 +80,6 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
         .to_json(),
         ServerMessage::Ping => Frame::bare("lattestream:ping", serde_json::json!({})).to_json(),
         ServerMessage::Pong => Frame::bare("lattestream:pong", serde_json::json!({})).to_json(),
-    }
-}
-
-#[derive(Serialize)]
-struct PresenceData<'a> {
-    presence: Presence<'a>,
-}
-
-#[derive(Serialize)]
-struct Presence<'a> {
-    ids: Vec<&'a str>,
-    hash: Hash<'a>,
-    count: usize,
-    me: Me<'a>,
-}
-
-#[derive(Serialize)]
-struct Me<'a> {
-    id: &'a str,
-}
-
-impl<'a> Presence<'a> {
-    fn of(members: &'a [(&'a str, Option<&'a RawValue>)], me: &'a str) -> Self {
-        Self {
-            ids: encode::ids(members),
-            hash: Hash(members),
-            count: members.len(),
-            me: Me { id: me },
-        }
     }
 }
 

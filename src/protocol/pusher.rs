@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::decode::{self, Envelope};
-use super::encode::{self, Frame, Hash};
+use super::encode::{self, Frame, PresenceData};
 use super::{ClientMessage, DecodeError, ServerMessage};
 
 /// Encodes a server message as Pusher clients expect it.
@@ -21,9 +21,7 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
         ServerMessage::SubscriptionSucceeded { channel, presence } => {
             let data = match presence {
                 None => "{}".to_owned(),
-                Some(p) => encode::stringified(&PresenceData {
-                    presence: Presence::of(&p.members),
-                }),
+                Some(p) => encode::stringified(&PresenceData::of(&p.members, None)),
             };
             Frame::on("pusher_internal:subscription_succeeded", channel, data).to_json()
         }
@@ -98,28 +96,6 @@ pub fn encode(message: &ServerMessage<'_>) -> String {
         }
         ServerMessage::Ping => Frame::bare("pusher:ping", "{}").to_json(),
         ServerMessage::Pong => Frame::bare("pusher:pong", "{}").to_json(),
-    }
-}
-
-#[derive(Serialize)]
-struct PresenceData<'a> {
-    presence: Presence<'a>,
-}
-
-#[derive(Serialize)]
-struct Presence<'a> {
-    ids: Vec<&'a str>,
-    hash: Hash<'a>,
-    count: usize,
-}
-
-impl<'a> Presence<'a> {
-    fn of(members: &'a [(&'a str, Option<&'a RawValue>)]) -> Self {
-        Self {
-            ids: encode::ids(members),
-            hash: Hash(members),
-            count: members.len(),
-        }
     }
 }
 

@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 
-use super::keys::{Secret, hmac_bytes, hmac_hex, verify_hex};
+use super::keys::{hmac_bytes, hmac_hex, verify_hex};
 use crate::apps::App;
 
 const LSPC_V1: &str = "lspc_v1";
@@ -44,25 +44,26 @@ pub fn authorize_channel(
 }
 
 fn lspc_signature(
-    secret: &Secret,
-    app_id: &str,
+    app: &App,
     socket_id: &str,
     channel: &str,
-    data: &str,
+    channel_data: Option<&str>,
 ) -> Vec<u8> {
-    let message = format!("{LSPC_V1}\n{app_id}\n{socket_id}\n{channel}\n{data}");
-    hmac_bytes(secret.expose().as_bytes(), message.as_bytes())
+    let data = channel_data.unwrap_or("");
+    let message = format!(
+        "{LSPC_V1}
+{}
+{socket_id}
+{channel}
+{data}",
+        app.id
+    );
+    hmac_bytes(app.secret.expose().as_bytes(), message.as_bytes())
 }
 
 /// Our `lspc_v1` channel token for a socket, channel and member data.
 pub fn lspc_token(app: &App, socket_id: &str, channel: &str, channel_data: Option<&str>) -> String {
-    let sig = lspc_signature(
-        &app.secret,
-        app.id.as_str(),
-        socket_id,
-        channel,
-        channel_data.unwrap_or(""),
-    );
+    let sig = lspc_signature(app, socket_id, channel, channel_data);
     format!("{LSPC_V1}.{}.{}", app.id, URL_SAFE_NO_PAD.encode(sig))
 }
 
@@ -103,13 +104,7 @@ fn verify_lspc(
     let Ok(given) = URL_SAFE_NO_PAD.decode(sig) else {
         return false;
     };
-    let expected = lspc_signature(
-        &app.secret,
-        app.id.as_str(),
-        socket_id,
-        channel,
-        channel_data.unwrap_or(""),
-    );
+    let expected = lspc_signature(app, socket_id, channel, channel_data);
     app_id == app.id.as_str() && bool::from(given.ct_eq(&expected))
 }
 

@@ -284,6 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn pusher_s_published_worked_example_verifies() {
+        let app = App {
+            id: crate::protocol::AppId::parse("3").unwrap(),
+            key: "278d425bdf160c739803".into(),
+            secret: crate::auth::Secret::new("7ad3773142a6692b25b8"),
+            settings: Default::default(),
+        };
+        let body = br#"{"name":"foo","channels":["project-3"],"data":"{\"some\":\"data\"}"}"#;
+        let t = Target {
+            method: "POST".into(),
+            path: "/apps/3/events".into(),
+            query: "auth_key=278d425bdf160c739803&auth_timestamp=1353088179&auth_version=1.0\
+                    &body_md5=ec365a775a4cd0599faeb73354201b6f&auth_signature=\
+                    da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c"
+                .into(),
+        };
+        assert_eq!(t.verify(&app, body, 1_353_088_179), Ok(()));
+    }
+
+    #[test]
     fn a_plus_sent_raw_is_accepted_as_signed() {
         let app = test_app();
         let raw = "auth_key=lspk_test&auth_timestamp=5&auth_version=1.0&filter_by_prefix=a+b";

@@ -176,3 +176,15 @@ async fn a_signed_in_client_may_confirm_its_own_user_channel_only() {
     let refused = c.expect("pusher:subscription_error").await;
     assert_eq!(refused["channel"], "#server-to-user-u2");
 }
+
+#[tokio::test]
+async fn an_event_triggered_through_the_pusher_api_is_cached_on_cache_channels() {
+    let server = TestServer::start().await;
+    let body = json!({"name": "price", "channels": ["cache-ticker"], "data": "{\"p\":42}"});
+    let reply = PusherApi::new(&server).post("/events", &body).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let mut late = server.pusher().await;
+    late.subscribe("cache-ticker", None).await;
+    let replayed = late.expect("price").await;
+    assert_eq!(data_of(&replayed), json!({"p": 42}));
+}

@@ -2,7 +2,7 @@
 // them: channel authorization through `pusher.authorizeChannel(socketId, channel, presenceData)` (which
 // adds `shared_secret` for `private-encrypted-` channels when the library has a master key) and user
 // authentication through `pusher.authenticateUser(socketId, userData)`. The client names its user with
-// the form fields `user_id` and `user_name`.
+// the form fields `user_id`, `user_name` and, for sign-in, `watchlist` (comma-separated user ids).
 
 import { createServer } from 'node:http';
 
@@ -13,7 +13,9 @@ function answer(lib, path, form) {
   const name = form.get('user_name') || userId;
   if (path === '/pusher/user-auth') {
     if (!userId) return [403, { error: 'no user' }];
-    return [200, lib.authenticateUser(socketId, { id: userId, name })];
+    const watchlist = form.get('watchlist');
+    const user = watchlist ? { id: userId, name, watchlist: watchlist.split(',') } : { id: userId, name };
+    return [200, lib.authenticateUser(socketId, user)];
   }
   if (path === '/pusher/auth') {
     const channel = form.get('channel_name');

@@ -32,7 +32,7 @@ function library(overrides = {}) {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ settings: { watchlist_events: true } });
   lib = library();
   auth = await startLibAuthServer(lib);
 });
@@ -43,9 +43,10 @@ after(async () => {
   await server?.stop();
 });
 
-/** A connected pusher-js client; `user` ({id, name}) goes to both auth endpoints as form params. */
+/** A connected pusher-js client; `user` ({id, name, watchlist}) goes to the auth endpoints as form params. */
 async function connected(user) {
   const params = user ? { user_id: user.id, user_name: user.name ?? user.id } : {};
+  if (user?.watchlist) params.watchlist = user.watchlist.join(',');
   const client = new PusherClient(server.key, {
     wsHost: '127.0.0.1',
     wsPort: server.port,
@@ -178,6 +179,19 @@ test('terminateUserConnections closes the user\'s connections with 4009', async 
     `a 4009 error reached pusher-js: ${JSON.stringify(errors)}`,
   );
   assert.equal(bystander.connection.state, 'connected');
+});
+
+test('watchlist: a signed-in user hears when watched users come online and go offline', async () => {
+  const gina = await connected({ id: 'gina', watchlist: ['hank', 'ivy'] });
+  const online = record(gina.user.watchlist, 'online');
+  const offline = record(gina.user.watchlist, 'offline');
+  await signin(gina);
+  const hank = await connected({ id: 'hank' });
+  await signin(hank);
+  await until(() => online.some(([e]) => e.user_ids.includes('hank')), 'hank online for gina');
+  hank.disconnect();
+  await until(() => offline.some(([e]) => e.user_ids.includes('hank')), 'hank offline for gina');
+  assert.ok(!online.some(([e]) => e.user_ids.includes('ivy')), 'ivy never came online');
 });
 
 test('an encrypted channel round trip: the library encrypts, pusher-js decrypts', async () => {

@@ -13,6 +13,7 @@ use super::info::Info;
 use super::signature::Signed;
 use crate::apps::App;
 use crate::http::AppState;
+use crate::hub::AppHub;
 use crate::protocol::{ChannelName, Event, Payload, SocketId, validate_event_name};
 
 /// The prefix of a user's server-to-user channel, which only the server may publish to.
@@ -48,14 +49,14 @@ pub async fn trigger(
     let hub = state.node.app_hub(app);
     let attributes: Map<String, Value> = channels
         .iter()
-        .map(|c| {
-            (
-                c.to_string(),
-                Value::Object(info.of(c, hub.channel(c).as_ref())),
-            )
-        })
+        .map(|c| (c.to_string(), attributes(&hub, info, c)))
         .collect();
     Ok(Json(json!({ "channels": attributes })))
+}
+
+/// One channel's `info` attributes, counted after the publish.
+fn attributes(hub: &AppHub, info: Info, channel: &ChannelName) -> Value {
+    Value::Object(info.of(channel, hub.channel(channel).as_ref()))
 }
 
 #[derive(Deserialize)]
@@ -80,19 +81,7 @@ pub async fn batch(
 ) -> Result<Json<Value>, PusherError> {
     let body: BatchBody = parse_json(&signed.body)?;
     let app = &signed.app;
-    let items = body
-        .batch
-        .ok_or_else(|| PusherError::bad("Missing parameter: batch"))?;
-    let max = app.settings.max_batch_events;
-    if items.len() > max {
-        return Err(PusherError::bad(format!(
-            "Batch too large: at most {max} events"
-        )));
-    }
-    let events = items
-        .into_iter()
-        .map(|item| batch_event(app, item))
-        .collect::<Result<Vec<_>, _>>()?;
+    let events = batch_events(app, body.batch)?;
     for (event, except, _) in &events {
         state.node.publish(app, event, *except);
     }
@@ -102,9 +91,27 @@ pub async fn batch(
     let hub = state.node.app_hub(app);
     let attributes: Vec<Value> = events
         .iter()
-        .map(|(e, _, info)| Value::Object(info.of(&e.channel, hub.channel(&e.channel).as_ref())))
+        .map(|(event, _, info)| attributes(&hub, *info, &event.channel))
         .collect();
     Ok(Json(json!({ "batch": attributes })))
+}
+
+/// Checks the batch's size and every event in it.
+fn batch_events(
+    app: &App,
+    batch: Option<Vec<BatchItem>>,
+) -> Result<Vec<(Event, Option<SocketId>, Info)>, PusherError> {
+    let items = batch.ok_or_else(|| PusherError::bad("Missing parameter: batch"))?;
+    let max = app.settings.max_batch_events;
+    if items.len() > max {
+        return Err(PusherError::bad(format!(
+            "Batch too large: at most {max} events"
+        )));
+    }
+    items
+        .into_iter()
+        .map(|item| batch_event(app, item))
+        .collect()
 }
 
 fn batch_event(app: &App, item: BatchItem) -> Result<(Event, Option<SocketId>, Info), PusherError> {

@@ -8,7 +8,7 @@ use crate::apps::{App, Apps};
 use crate::config::WebSocketConfig;
 use crate::hub::{AppHub, Hub};
 use crate::metrics::Metrics;
-use crate::protocol::{Event, SocketId};
+use crate::protocol::{CloseCode, Event, SocketId};
 
 /// One server process.
 pub struct Node {
@@ -71,5 +71,15 @@ impl Node {
         let delivered = self.app_hub(app).publish(event, except);
         self.metrics.published(delivered);
         delivered
+    }
+
+    /// Closes every local connection acting for `user` with 4009, at the app's server's request;
+    /// returns how many were asked to close.
+    pub fn terminate_user(&self, app: &App, user: &str) -> usize {
+        let connections = self.app_hub(app).connections_of_user(user);
+        connections
+            .iter()
+            .for_each(|c| c.close(CloseCode::Terminated));
+        connections.len()
     }
 }

@@ -4,6 +4,7 @@
 mod error;
 mod events;
 mod keys;
+pub mod pusher;
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
         .route("/batch_events", post(events::batch))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .merge(pusher::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -45,6 +45,9 @@ impl Session {
         &self,
         request: &SubscribeRequest,
     ) -> Result<(ChannelName, Option<MemberData>), Refusal> {
+        if let Some(own) = self.own_user_channel(&request.channel) {
+            return Ok((own, None));
+        }
         let channel = ChannelName::parse(&request.channel)
             .map_err(|e| Refusal("InvalidChannel", format!("Invalid channel name: {e}"), 400))?;
         if !self.grant.read {
@@ -75,6 +78,14 @@ impl Session {
             _ => None,
         };
         Ok((channel, member))
+    }
+
+    /// pusher-js subscribes to `#server-to-user-{id}` after its sign-in succeeds; the connection is
+    /// already on that channel, so only the signed-in user's own name is admitted (and confirmed).
+    fn own_user_channel(&self, raw: &str) -> Option<ChannelName> {
+        let user = self.conn.user_id()?;
+        let own = ChannelName::server_to_user(&user);
+        (own.as_str() == raw).then_some(own)
     }
 
     fn check_auth(

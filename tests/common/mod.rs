@@ -2,6 +2,8 @@
 //! and `wait_until`. Every integration test goes through here.
 #![allow(dead_code)]
 
+pub mod pusher_sign;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

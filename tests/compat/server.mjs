@@ -32,7 +32,7 @@ export function envApp() {
 }
 
 /** The same app as a `--config` TOML file. */
-function configApp(dir) {
+function configApp(dir, settings = {}) {
   const path = join(dir, 'compat.toml');
   writeFileSync(
     path,
@@ -42,6 +42,7 @@ function configApp(dir) {
       `key = "${APP_KEY}"`,
       `secret = "${APP_SECRET}"`,
       'client_events = true',
+      ...Object.entries(settings).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
       '[apps.rate_limits]',
       'enabled = false',
       '',
@@ -56,12 +57,16 @@ function configApp(dir) {
  * `appFrom` picks how the app is given:
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
+ * `settings` adds app settings to the config file (and forces 'config').
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
 export async function startServer({
   appFrom = process.env.LATTESTREAM_COMPAT_APP_FROM || 'config',
   timeoutMs = 15000,
+  settings = {},
 } = {}) {
+  // Extra app settings (`{ watchlist_events: true }`) exist only in the config file.
+  if (Object.keys(settings).length > 0) appFrom = 'config';
   if (!existsSync(BIN)) {
     throw new Error(`no server binary at ${BIN}: run \`cargo build\` first or set LATTESTREAM_BIN`);
   }
@@ -76,7 +81,7 @@ export async function startServer({
   if (appFrom === 'env') {
     Object.assign(env, envApp());
   } else {
-    args.unshift('--config', configApp(dataDir));
+    args.unshift('--config', configApp(dataDir, settings));
   }
 
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,0 +1,79 @@
+//! `GET /apps/{app_id}/channels`, `GET …/channels/{name}` and `GET …/channels/{name}/users`: what the
+//! `pusher` libraries' `get({path: '/channels…'})` read. Server-to-user channels are never listed.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Map, Value, json};
+
+use super::error::PusherError;
+use super::info::Info;
+use super::signature::Signed;
+use crate::http::AppState;
+use crate::protocol::{ChannelKind, ChannelName};
+
+/// `GET channels`: occupied channels, optionally `filter_by_prefix`, with the `info` attributes asked
+/// for; `user_count` only with a `presence-` prefix.
+pub async fn list(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<Value>, PusherError> {
+    let prefix = signed.param("filter_by_prefix").unwrap_or_default();
+    let info = Info::parse(signed.param("info"));
+    info.require_presence(prefix.starts_with("presence-"))?;
+    let channels: Map<String, Value> = state
+        .node
+        .app_hub(&signed.app)
+        .channels()
+        .into_iter()
+        .filter(|c| !c.name.as_str().starts_with('#') && c.name.as_str().starts_with(prefix))
+        .map(|c| {
+            (
+                c.name.to_string(),
+                Value::Object(info.of(&c.name, Some(&c))),
+            )
+        })
+        .collect();
+    Ok(Json(json!({ "channels": channels })))
+}
+
+/// `GET channels/{name}`: `{"occupied": …}` plus the attributes `info` asks for.
+pub async fn one(
+    State(state): State<AppState>,
+    Path((_, name)): Path<(String, String)>,
+    signed: Signed,
+) -> Result<Json<Value>, PusherError> {
+    let channel = channel_name(&name)?;
+    let info = Info::parse(signed.param("info"));
+    info.require_presence(channel.kind() == ChannelKind::Presence)?;
+    let stats = state.node.app_hub(&signed.app).channel(&channel);
+    let mut body = info.of(&channel, stats.as_ref());
+    body.insert("occupied".into(), json!(stats.is_some()));
+    Ok(Json(Value::Object(body)))
+}
+
+/// `GET channels/{name}/users`: a presence channel's users, one entry per user.
+pub async fn users(
+    State(state): State<AppState>,
+    Path((_, name)): Path<(String, String)>,
+    signed: Signed,
+) -> Result<Json<Value>, PusherError> {
+    let channel = channel_name(&name)?;
+    if channel.kind() != ChannelKind::Presence {
+        return Err(PusherError::bad(
+            "Users can only be listed on presence channels",
+        ));
+    }
+    let users: Vec<Value> = state
+        .node
+        .app_hub(&signed.app)
+        .members(&channel)
+        .iter()
+        .map(|m| json!({ "id": &*m.user_id }))
+        .collect();
+    Ok(Json(json!({ "users": users })))
+}
+
+fn channel_name(raw: &str) -> Result<ChannelName, PusherError> {
+    ChannelName::parse(raw)
+        .map_err(|e| PusherError::bad(format!("Invalid channel name {raw:?}: {e}")))
+}

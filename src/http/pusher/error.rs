@@ -1,0 +1,84 @@
+//! The Pusher HTTP API's errors and their statuses, mapped in one place. Pusher answers errors with a
+//! status and a plain-text explanation; its server libraries only read the status and the body text, so
+//! that is what we send (not our own REST API's `{error, code}` body).
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Why a request's signature or credentials were refused (401).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// A required authentication parameter is absent.
+    #[error("Missing authentication parameter: {0}")]
+    MissingParameter(&'static str),
+    /// `auth_key` is no app's public key, or another app's.
+    #[error("Unknown auth_key for this app")]
+    UnknownKey,
+    /// Only version 1.0 of the signing scheme exists.
+    #[error("Unsupported auth_version: {0} (expected 1.0)")]
+    Version(String),
+    /// `auth_timestamp` is not a number of seconds within the window of the server's clock.
+    #[error(
+        "Timestamp expired: given timestamp ({given}) not within {window}s of server time ({now})"
+    )]
+    Timestamp {
+        /// What the request said.
+        given: String,
+        /// The server's clock, seconds since the epoch.
+        now: u64,
+        /// The allowed difference, seconds.
+        window: u64,
+    },
+    /// The body was changed, or `body_md5` is wrong or missing for a non-empty body.
+    #[error("Invalid body_md5: expected the hex MD5 of the request body")]
+    BodyMd5,
+    /// The signature does not match; carries the string that should have been signed (no secret in it).
+    #[error(
+        "Invalid signature: expected HMAC-SHA256 hex digest of {0:?} keyed with the app secret"
+    )]
+    Signature(String),
+}
+
+/// A failure of the Pusher HTTP API.
+#[derive(Debug, thiserror::Error)]
+pub enum PusherError {
+    /// No app has the id in the path.
+    #[error("Unknown app id: {0}")]
+    UnknownApp(String),
+    /// Authentication failed.
+    #[error(transparent)]
+    Unauthorized(#[from] AuthFailure),
+    /// A parameter is missing, malformed or not allowed here.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request body is over the server's limit, bytes.
+    #[error("Request body too large (at most {0} bytes)")]
+    BodyTooLarge(usize),
+    /// An event's `data` is over the app's limit, bytes.
+    #[error("Event data too large (at most {0} bytes)")]
+    DataTooLarge(usize),
+}
+
+impl PusherError {
+    /// A 400 with an explanation.
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+
+    /// The single mapping from error to status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::UnknownApp(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge(_) | Self::DataTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+impl IntoResponse for PusherError {
+    fn into_response(self) -> Response {
+        let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        (self.status(), content_type, format!("{self}\n")).into_response()
+    }
+}

@@ -37,7 +37,10 @@ DURATION=$([[ -n "${QUICK:-}" ]] && echo 3s || echo 10s)
 build() {
   log "building release binaries"
   nice -n 10 cargo build --release -p lattestream-bench
-  if [[ "$1" == lattestream ]]; then nice -n 10 cargo build --release -p lattestream; fi
+  if [[ "$1" == lattestream ]]; then
+    nice -n 10 cargo build --release -p lattestream || [[ -x target/release/lattestream ]] ||
+      { echo "no lattestream binary" >&2; exit 1; }
+  fi
 }
 
 wait_port() {

@@ -29,6 +29,8 @@ pub struct Config {
     pub websocket: WebSocketConfig,
     /// HTTP limits.
     pub http: HttpConfig,
+    /// What `GET /discover` tells clients about this node.
+    pub discovery: DiscoveryConfig,
     /// Apps defined here; when none is, the embedded store's apps are served (one is created on first start).
     pub apps: Vec<App>,
 }
@@ -41,6 +43,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             websocket: WebSocketConfig::default(),
             http: HttpConfig::default(),
+            discovery: DiscoveryConfig::default(),
             apps: Vec::new(),
         }
     }
@@ -106,6 +109,33 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What `GET /discover` answers. `host` and `port` default to the host and port the client reached
+/// (its `Host` header), then to the listen address, so a node behind a proxy is announced by the name
+/// clients already use.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscoveryConfig {
+    /// Region name reported to clients.
+    pub region: String,
+    /// Cluster name reported to clients.
+    pub cluster: String,
+    /// Host clients should connect to.
+    pub host: Option<String>,
+    /// Port clients should connect to.
+    pub port: Option<u16>,
+}
+
+impl Default for DiscoveryConfig {
+    fn default() -> Self {
+        Self {
+            region: "local".into(),
+            cluster: "local".into(),
+            host: None,
+            port: None,
         }
     }
 }

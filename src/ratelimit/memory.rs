@@ -1,0 +1,196 @@
+//! The in-memory [`RateLimiter`]: a fixed one-minute window counter and a governor (GCRA) per-second
+//! burst limiter per app and endpoint. Right for one node; a cluster wants a shared implementation.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dashmap::DashMap;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter as Gcra};
+use parking_lot::Mutex;
+
+use super::clock::{Clock, GovernorClock, SystemClock};
+use super::{Decision, Endpoint, RateLimiter};
+use crate::apps::EndpointLimit;
+use crate::protocol::AppId;
+
+type Burst = Gcra<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<Duration>>;
+
+/// One app's budget for one endpoint.
+struct Slot {
+    limit: EndpointLimit,
+    window: u64,
+    count: u32,
+    burst: Burst,
+}
+
+/// Rate limits kept in this process.
+pub struct MemoryRateLimiter {
+    clock: Arc<dyn Clock>,
+    slots: DashMap<(AppId, Endpoint), Arc<Mutex<Slot>>>,
+}
+
+impl Default for MemoryRateLimiter {
+    fn default() -> Self {
+        Self::with_clock(SystemClock)
+    }
+}
+
+impl MemoryRateLimiter {
+    /// A limiter reading time from `clock` (tests pass a [`super::ManualClock`]).
+    pub fn with_clock(clock: impl Clock) -> Self {
+        Self {
+            clock: Arc::new(clock),
+            slots: DashMap::new(),
+        }
+    }
+
+    fn new_slot(&self, limit: EndpointLimit) -> Slot {
+        let per_second = NonZeroU32::new(limit.per_second).unwrap_or(NonZeroU32::MIN);
+        let clock = GovernorClock(self.clock.clone());
+        Slot {
+            limit,
+            window: 0,
+            count: 0,
+            burst: Gcra::direct_with_clock(Quota::per_second(per_second), clock),
+        }
+    }
+
+    /// The slot for an app and endpoint, rebuilt when the app's limit changed.
+    fn slot(&self, app: &AppId, endpoint: Endpoint, limit: EndpointLimit) -> Arc<Mutex<Slot>> {
+        let key = (app.clone(), endpoint);
+        if let Some(slot) = self.slots.get(&key).filter(|s| s.lock().limit == limit) {
+            return slot.clone();
+        }
+        let slot = Arc::new(Mutex::new(self.new_slot(limit)));
+        self.slots.insert(key, slot.clone());
+        slot
+    }
+}
+
+impl RateLimiter for MemoryRateLimiter {
+    fn check(&self, app: &AppId, endpoint: Endpoint, limit: EndpointLimit) -> Decision {
+        let now = self.clock.now();
+        let slot = self.slot(app, endpoint, limit);
+        let mut slot = slot.lock();
+        let secs = now.as_secs();
+        let window = secs / 60;
+        let reset = (window + 1) * 60;
+        if slot.window != window {
+            slot.window = window;
+            slot.count = 0;
+        }
+        let decision = |allowed, count: u32, retry_after| Decision {
+            allowed,
+            limit: limit.per_minute,
+            remaining: limit.per_minute.saturating_sub(count),
+            reset,
+            retry_after,
+        };
+        if slot.count >= limit.per_minute {
+            return decision(false, slot.count, (reset - secs).max(1));
+        }
+        if let Err(not_until) = slot.burst.check() {
+            let wait = not_until.wait_time_from(now);
+            return decision(false, slot.count, whole_seconds(wait));
+        }
+        slot.count += 1;
+        decision(true, slot.count, 0)
+    }
+}
+
+/// A wait rounded up to whole seconds, at least 1 (`Retry-After` takes seconds).
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ManualClock;
+    use super::*;
+
+    /// A whole minute in unix seconds (1_700_000_040 = 60 × 28_333_334).
+    const MINUTE_START: Duration = Duration::from_secs(1_700_000_040);
+
+    fn limit(per_minute: u32, per_second: u32) -> EndpointLimit {
+        EndpointLimit {
+            per_minute,
+            per_second,
+        }
+    }
+
+    fn app(id: &str) -> AppId {
+        AppId::parse(id).unwrap()
+    }
+
+    #[test]
+    fn a_burst_past_the_per_second_limit_is_refused_for_a_second() {
+        let clock = ManualClock::at(MINUTE_START);
+        let limiter = MemoryRateLimiter::with_clock(clock.clone());
+        let events = limit(1000, 100);
+        for n in 1..=100 {
+            let d = limiter.check(&app("1"), Endpoint::Events, events);
+            assert!(d.allowed, "request {n}");
+            assert_eq!(d.remaining, 1000 - n);
+        }
+        let refused = limiter.check(&app("1"), Endpoint::Events, events);
+        assert!(!refused.allowed);
+        assert_eq!((refused.retry_after, refused.remaining), (1, 900));
+        assert_eq!(refused.reset, MINUTE_START.as_secs() + 60);
+        clock.advance(Duration::from_secs(1));
+        assert!(limiter.check(&app("1"), Endpoint::Events, events).allowed);
+    }
+
+    #[test]
+    fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends() {
+        let clock = ManualClock::at(MINUTE_START);
+        let limiter = MemoryRateLimiter::with_clock(clock.clone());
+        let events = limit(1000, 100);
+        for _second in 0..10 {
+            for _ in 0..100 {
+                assert!(limiter.check(&app("1"), Endpoint::Events, events).allowed);
+            }
+            clock.advance(Duration::from_secs(1));
+        }
+        let refused = limiter.check(&app("1"), Endpoint::Events, events);
+        assert!(!refused.allowed, "1001st request in the minute");
+        assert_eq!(refused.remaining, 0);
+        assert_eq!(refused.retry_after, 50, "the window ends 50 s later");
+        clock.advance(Duration::from_secs(49));
+        assert!(!limiter.check(&app("1"), Endpoint::Events, events).allowed);
+        clock.advance(Duration::from_secs(1));
+        let next = limiter.check(&app("1"), Endpoint::Events, events);
+        assert!(next.allowed);
+        assert_eq!(
+            (next.remaining, next.reset),
+            (999, MINUTE_START.as_secs() + 120)
+        );
+    }
+
+    #[test]
+    fn apps_and_endpoints_have_separate_budgets() {
+        let limiter = MemoryRateLimiter::with_clock(ManualClock::at(MINUTE_START));
+        let tiny = limit(1, 1);
+        assert!(limiter.check(&app("1"), Endpoint::Token, tiny).allowed);
+        assert!(!limiter.check(&app("1"), Endpoint::Token, tiny).allowed);
+        assert!(limiter.check(&app("2"), Endpoint::Token, tiny).allowed);
+        assert!(limiter.check(&app("1"), Endpoint::Channels, tiny).allowed);
+    }
+
+    #[test]
+    fn refused_requests_are_not_counted() {
+        let clock = ManualClock::at(MINUTE_START);
+        let limiter = MemoryRateLimiter::with_clock(clock.clone());
+        let l = limit(3, 1);
+        assert!(limiter.check(&app("1"), Endpoint::Channels, l).allowed);
+        for _ in 0..5 {
+            assert!(!limiter.check(&app("1"), Endpoint::Channels, l).allowed);
+        }
+        clock.advance(Duration::from_secs(1));
+        let d = limiter.check(&app("1"), Endpoint::Channels, l);
+        assert!(d.allowed);
+        assert_eq!(d.remaining, 1);
+    }
+}

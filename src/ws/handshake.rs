@@ -67,6 +67,7 @@ fn check_discovery(app: &App, token: &str) -> Result<(), DiscoveryError> {
 }
 
 async fn refuse_credential(socket: &mut WebSocket, error: impl std::fmt::Display) {
+    tracing::debug!(reason = %error, "refused a connection's credential");
     let message = format!("{}: {error}", CloseCode::Unauthorized.reason());
     send_close(
         socket,

@@ -64,9 +64,14 @@ impl MemoryRateLimiter {
         if let Some(slot) = self.slots.get(&key).filter(|s| s.lock().limit == limit) {
             return slot.clone();
         }
-        let slot = Arc::new(Mutex::new(self.new_slot(limit)));
-        self.slots.insert(key, slot.clone());
-        slot
+        let mut entry = self
+            .slots
+            .entry(key)
+            .or_insert_with(|| Arc::new(Mutex::new(self.new_slot(limit))));
+        if entry.lock().limit != limit {
+            *entry = Arc::new(Mutex::new(self.new_slot(limit)));
+        }
+        entry.clone()
     }
 }
 

@@ -302,6 +302,21 @@ mod tests {
     }
 
     #[test]
+    fn discovery_defaults_to_local_and_reads_its_section() {
+        let config = Config::load_with(None, Overrides::default(), vars(&[])).unwrap();
+        assert_eq!(config.discovery.region, "local");
+        assert_eq!(config.discovery.host, None);
+        let path = std::env::temp_dir().join(format!("ls-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "[discovery]\nregion = \"eu-west\"\nport = 443\n").unwrap();
+        let config = Config::load_with(Some(&path), Overrides::default(), vars(&[])).unwrap();
+        std::fs::remove_file(path).unwrap();
+        assert_eq!(
+            (config.discovery.region.as_str(), config.discovery.port),
+            ("eu-west", Some(443))
+        );
+    }
+
+    #[test]
     fn a_file_with_unknown_fields_is_refused() {
         let path = std::env::temp_dir().join(format!("ls-{}.toml", uuid::Uuid::new_v4()));
         std::fs::write(&path, "addr = \"127.0.0.1:7000\"\nbogus = 1\n").unwrap();

@@ -253,4 +253,22 @@ async fn terminate_connections_closes_the_tokens_connections() {
         .post_json("/users/alice/terminate_connections", KEY, &json!({}))
         .await;
     assert_eq!(public.status, 403);
+    let unknown = server
+        .post_json("/users/alice/terminate_connections", "lsk_nope", &json!({}))
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.body),
+        (
+            401,
+            json!({"error": "Invalid API key", "code": "INVALID_API_KEY"})
+        )
+    );
+    let in_body = json!({"api_key": SECRET});
+    let url = server.url("/users/bob/terminate_connections");
+    let by_body = server.send(|c| c.post(url).json(&in_body)).await;
+    assert_eq!(
+        by_body.body,
+        json!({"terminated": 1}),
+        "the key may come in the body"
+    );
 }

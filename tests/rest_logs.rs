@@ -8,8 +8,16 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{KEY, SECRET, TestServer, WsClient};
+use lattestream::auth::{Secret, hmac_hex};
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
 
 /// Every log line written, in one buffer.
 #[derive(Clone, Default)]
@@ -42,6 +50,7 @@ async fn exercise(server: &TestServer) -> String {
                 .json(&json!({"api_key": SECRET, "socket_id": "alice"}))
         })
         .await;
+    assert_eq!(token.status, 200, "{}", token.body);
     let jwt = token.body["access_token"].as_str().unwrap().to_owned();
     let mut c = server.lattestream(&jwt).await;
     let auth = server
@@ -70,6 +79,28 @@ async fn exercise(server: &TestServer) -> String {
         .await;
     let mut refused = WsClient::lattestream_raw(server.addr, &format!("{jwt}x")).await;
     refused.expect_close().await;
+    let body = json!({"channel": "a", "event": "e", "data": "{}"}).to_string();
+    let (timestamp, nonce) = (now().to_string(), "n-1".to_owned());
+    let message = format!("POST\n/events\n{body}{timestamp}{nonce}");
+    let signature = hmac_hex(&Secret::new(SECRET), &message);
+    for _ in 0..2 {
+        let url = server.url("/events");
+        let headers = [
+            ("Authorization", SECRET.to_owned()),
+            ("X-LatteStream-Timestamp", timestamp.clone()),
+            ("X-LatteStream-Nonce", nonce.clone()),
+            ("X-LatteStream-Signature", signature.clone()),
+        ];
+        let body = body.clone();
+        server
+            .send(|c| {
+                headers
+                    .into_iter()
+                    .fold(c.post(url), |r, (k, v)| r.header(k, v))
+                    .body(body)
+            })
+            .await;
+    }
     let url = server.url(&format!("/discover?api_key={KEY}"));
     server.send(|c| c.get(url)).await;
     server
@@ -98,6 +129,10 @@ async fn no_secret_or_token_appears_in_the_logs() {
     );
     assert!(logs.contains("authorized a channel subscription"));
     assert!(logs.contains("triggered an event"));
+    assert!(
+        logs.contains("refused a signed request"),
+        "the replay was logged"
+    );
     assert!(
         !logs.contains(SECRET),
         "the private key leaked into the logs"

@@ -29,12 +29,22 @@ pub fn check(state: &AppState, app: &App, meta: &RequestMeta, body: &[u8]) -> Re
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    request
-        .verify(&app.secret, signature, now)
-        .map_err(ApiError::InvalidSignature)?;
-    match state.nonces.remember(&app.id, request.nonce, now) {
-        Ok(()) => Ok(()),
-        Err(NonceError::Replayed) => Err(ApiError::InvalidSignature(SignatureError::Replayed)),
-        Err(NonceError::Full(retry)) => Err(ApiError::RateLimited(retry)),
+    let checked = request.verify(&app.secret, signature, now).and_then(|()| {
+        match state.nonces.remember(&app.id, request.nonce, now) {
+            Ok(()) => Ok(None),
+            Err(NonceError::Replayed) => Err(SignatureError::Replayed),
+            Err(NonceError::Full(retry)) => Ok(Some(retry)),
+        }
+    });
+    match checked {
+        Ok(None) => Ok(()),
+        Ok(Some(retry)) => {
+            tracing::warn!(app = %app.id, "the nonce cache is full; refusing signed requests");
+            Err(ApiError::RateLimited(retry))
+        }
+        Err(reason) => {
+            tracing::info!(app = %app.id, %reason, "refused a signed request");
+            Err(ApiError::InvalidSignature(reason))
+        }
     }
 }

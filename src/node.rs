@@ -1,10 +1,9 @@
 //! The core every handler calls: it owns the apps, the hub of local sockets and the settings, and gives
 //! connections their ids. HTTP and WebSocket code stay thin by going through here.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use std::net::SocketAddr;
 
 use crate::apps::{App, Apps};
 use crate::config::{DiscoveryConfig, WebSocketConfig};

@@ -113,89 +113,11 @@ fn whole_seconds(wait: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ManualClock;
+    use super::super::conformance;
     use super::*;
 
-    /// A whole minute in unix seconds (1_700_000_040 = 60 × 28_333_334).
-    const MINUTE_START: Duration = Duration::from_secs(1_700_000_040);
-
-    fn limit(per_minute: u32, per_second: u32) -> EndpointLimit {
-        EndpointLimit {
-            per_minute,
-            per_second,
-        }
-    }
-
-    fn app(id: &str) -> AppId {
-        AppId::parse(id).unwrap()
-    }
-
     #[test]
-    fn a_burst_past_the_per_second_limit_is_refused_for_a_second() {
-        let clock = ManualClock::at(MINUTE_START);
-        let limiter = MemoryRateLimiter::with_clock(clock.clone());
-        let events = limit(1000, 100);
-        for n in 1..=100 {
-            let d = limiter.check(&app("1"), Endpoint::Events, events);
-            assert!(d.allowed, "request {n}");
-            assert_eq!(d.remaining, 1000 - n);
-        }
-        let refused = limiter.check(&app("1"), Endpoint::Events, events);
-        assert!(!refused.allowed);
-        assert_eq!((refused.retry_after, refused.remaining), (1, 900));
-        assert_eq!(refused.reset, MINUTE_START.as_secs() + 60);
-        clock.advance(Duration::from_secs(1));
-        assert!(limiter.check(&app("1"), Endpoint::Events, events).allowed);
-    }
-
-    #[test]
-    fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends() {
-        let clock = ManualClock::at(MINUTE_START);
-        let limiter = MemoryRateLimiter::with_clock(clock.clone());
-        let events = limit(1000, 100);
-        for _second in 0..10 {
-            for _ in 0..100 {
-                assert!(limiter.check(&app("1"), Endpoint::Events, events).allowed);
-            }
-            clock.advance(Duration::from_secs(1));
-        }
-        let refused = limiter.check(&app("1"), Endpoint::Events, events);
-        assert!(!refused.allowed, "1001st request in the minute");
-        assert_eq!(refused.remaining, 0);
-        assert_eq!(refused.retry_after, 50, "the window ends 50 s later");
-        clock.advance(Duration::from_secs(49));
-        assert!(!limiter.check(&app("1"), Endpoint::Events, events).allowed);
-        clock.advance(Duration::from_secs(1));
-        let next = limiter.check(&app("1"), Endpoint::Events, events);
-        assert!(next.allowed);
-        assert_eq!(
-            (next.remaining, next.reset),
-            (999, MINUTE_START.as_secs() + 120)
-        );
-    }
-
-    #[test]
-    fn apps_and_endpoints_have_separate_budgets() {
-        let limiter = MemoryRateLimiter::with_clock(ManualClock::at(MINUTE_START));
-        let tiny = limit(1, 1);
-        assert!(limiter.check(&app("1"), Endpoint::Token, tiny).allowed);
-        assert!(!limiter.check(&app("1"), Endpoint::Token, tiny).allowed);
-        assert!(limiter.check(&app("2"), Endpoint::Token, tiny).allowed);
-        assert!(limiter.check(&app("1"), Endpoint::Channels, tiny).allowed);
-    }
-
-    #[test]
-    fn refused_requests_are_not_counted() {
-        let clock = ManualClock::at(MINUTE_START);
-        let limiter = MemoryRateLimiter::with_clock(clock.clone());
-        let l = limit(3, 1);
-        assert!(limiter.check(&app("1"), Endpoint::Channels, l).allowed);
-        for _ in 0..5 {
-            assert!(!limiter.check(&app("1"), Endpoint::Channels, l).allowed);
-        }
-        clock.advance(Duration::from_secs(1));
-        let d = limiter.check(&app("1"), Endpoint::Channels, l);
-        assert!(d.allowed);
-        assert_eq!(d.remaining, 1);
+    fn the_memory_limiter_keeps_the_contract() {
+        conformance::run(|clock| Box::new(MemoryRateLimiter::with_clock(clock)));
     }
 }

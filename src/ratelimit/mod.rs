@@ -6,6 +6,8 @@
 //! burst limit. Time comes from a [`Clock`] so tests move it by hand instead of sleeping.
 
 mod clock;
+#[cfg(test)]
+mod conformance;
 mod memory;
 
 pub use clock::{Clock, ManualClock, SystemClock};

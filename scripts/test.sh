@@ -25,3 +25,10 @@ if [ -f tests/compat/requirements.txt ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
   LATTESTREAM_BIN="$PWD/target/debug/lattestream" .venv/bin/python -m pytest -q tests/compat
 fi
+
+if [ -f tests/compat/requirements-schemathesis.txt ]; then
+  step "OpenAPI conformance: schemathesis against docs/openapi.yaml"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements-schemathesis.txt
+  LATTESTREAM_BIN="$PWD/target/debug/lattestream" scripts/openapi-check.sh
+fi

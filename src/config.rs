@@ -29,6 +29,8 @@ pub struct Config {
     pub websocket: WebSocketConfig,
     /// HTTP limits.
     pub http: HttpConfig,
+    /// What `GET /discover` tells clients about this node.
+    pub discovery: DiscoveryConfig,
     /// Apps defined here; when none is, the embedded store's apps are served (one is created on first start).
     pub apps: Vec<App>,
 }
@@ -41,6 +43,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             websocket: WebSocketConfig::default(),
             http: HttpConfig::default(),
+            discovery: DiscoveryConfig::default(),
             apps: Vec::new(),
         }
     }
@@ -106,6 +109,33 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What `GET /discover` answers. `host` and `port` default to the host and port the client reached
+/// (its `Host` header), then to the listen address, so a node behind a proxy is announced by the name
+/// clients already use.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscoveryConfig {
+    /// Region name reported to clients.
+    pub region: String,
+    /// Cluster name reported to clients.
+    pub cluster: String,
+    /// Host clients should connect to.
+    pub host: Option<String>,
+    /// Port clients should connect to.
+    pub port: Option<u16>,
+}
+
+impl Default for DiscoveryConfig {
+    fn default() -> Self {
+        Self {
+            region: "local".into(),
+            cluster: "local".into(),
+            host: None,
+            port: None,
         }
     }
 }
@@ -269,6 +299,21 @@ mod tests {
             assert_eq!(config.apps[0].id.as_str(), "5");
             Ok(())
         });
+    }
+
+    #[test]
+    fn discovery_defaults_to_local_and_reads_its_section() {
+        let config = Config::load_with(None, Overrides::default(), vars(&[])).unwrap();
+        assert_eq!(config.discovery.region, "local");
+        assert_eq!(config.discovery.host, None);
+        let path = std::env::temp_dir().join(format!("ls-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "[discovery]\nregion = \"eu-west\"\nport = 443\n").unwrap();
+        let config = Config::load_with(Some(&path), Overrides::default(), vars(&[])).unwrap();
+        std::fs::remove_file(path).unwrap();
+        assert_eq!(
+            (config.discovery.region.as_str(), config.discovery.port),
+            ("eu-west", Some(443))
+        );
     }
 
     #[test]

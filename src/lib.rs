@@ -8,6 +8,7 @@
 //! - [`hub`]: local sockets, subscriptions, presence rosters, fan-out into bounded send queues.
 //! - [`node`]: the core the handlers call.
 //! - [`http`]: the REST API and the router; `ws`: the WebSocket endpoints and sessions.
+//! - [`ratelimit`]: REST rate limits per app and endpoint, behind a small trait.
 //! - [`config`]: the typed configuration tree.
 //!
 //! [`start`] builds a node from a config; [`serve`] runs it on a listener until shutdown. `main` and the
@@ -21,6 +22,7 @@ pub mod hub;
 pub mod metrics;
 pub mod node;
 pub mod protocol;
+pub mod ratelimit;
 mod ws;
 
 use std::future::Future;
@@ -53,7 +55,9 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
         config.apps.clone()
     };
     let apps = Arc::new(Apps::new(apps)?);
-    Ok(Arc::new(Node::new(apps, config.websocket.clone())))
+    let node = Node::new(apps, config.websocket.clone())
+        .with_discovery(config.discovery.clone(), config.addr);
+    Ok(Arc::new(node))
 }
 
 /// The embedded store's apps; on first start, a new app is created, stored and announced once.

@@ -1,14 +1,16 @@
 //! The core every handler calls: it owns the apps, the hub of local sockets and the settings, and gives
 //! connections their ids. HTTP and WebSocket code stay thin by going through here.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::apps::{App, Apps};
-use crate::config::WebSocketConfig;
+use crate::config::{DiscoveryConfig, WebSocketConfig};
 use crate::hub::{AppHub, Hub};
 use crate::metrics::Metrics;
 use crate::protocol::{CloseCode, Event, SocketId};
+use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 
 /// One server process.
 pub struct Node {
@@ -18,6 +20,8 @@ pub struct Node {
     hub: Hub,
     ws: WebSocketConfig,
     metrics: Arc<Metrics>,
+    limiter: Arc<dyn RateLimiter>,
+    discovery: (DiscoveryConfig, SocketAddr),
 }
 
 impl Node {
@@ -33,7 +37,39 @@ impl Node {
             hub: Hub::new(metrics.clone()),
             ws,
             metrics,
+            limiter: Arc::new(MemoryRateLimiter::default()),
+            discovery: (
+                DiscoveryConfig::default(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            ),
         }
+    }
+
+    /// Replaces the in-memory REST rate limiter (a shared one for a cluster; a hand-clocked one in tests).
+    pub fn with_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// Sets what `GET /discover` announces, and the listen address it falls back to.
+    pub fn with_discovery(mut self, config: DiscoveryConfig, listen: SocketAddr) -> Self {
+        self.discovery = (config, listen);
+        self
+    }
+
+    /// This node's id, the first half of every socket id it hands out.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// The REST rate limiter.
+    pub fn rate_limiter(&self) -> &dyn RateLimiter {
+        &*self.limiter
+    }
+
+    /// The discovery settings and the listen address.
+    pub fn discovery(&self) -> (&DiscoveryConfig, SocketAddr) {
+        (&self.discovery.0, self.discovery.1)
     }
 
     /// A fresh socket id.

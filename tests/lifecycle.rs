@@ -13,6 +13,7 @@ async fn a_slow_consumer_is_closed_with_4100_and_others_get_everything() {
     let mut config = common::test_config();
     config.websocket.send_queue = 64;
     config.websocket.write_timeout = Duration::from_secs(2);
+    config.apps[0].settings.rate_limits.enabled = false; // floods /events on purpose
     let server = TestServer::with_config(config).await;
     let mut slow = server.pusher().await;
     slow.subscribe("firehose", None).await;

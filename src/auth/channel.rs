@@ -112,6 +112,7 @@ fn verify_lspc(
 mod tests {
     use super::*;
     use crate::apps::test_app;
+    use crate::auth::Secret;
 
     #[test]
     fn all_three_forms_verify() {

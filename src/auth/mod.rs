@@ -3,10 +3,19 @@
 
 mod channel;
 mod credential;
+mod discovery;
 mod keys;
+mod request;
 mod token;
 
 pub use channel::{authorize_channel, lspc_token, verify_channel_auth};
 pub use credential::{Credential, CredentialError, Grant, resolve_credential};
+pub use discovery::{
+    DISCOVERY_TOKEN_LIFETIME, DiscoveryError, discovery_token, verify_discovery_token,
+};
 pub use keys::{KeyKind, Secret, generate_key, generate_secret, hmac_hex, verify_hex};
-pub use token::{AccessClaims, Permission, TokenError, issue_access_token, verify_access_token};
+pub use request::{MAX_SKEW, NonceCache, NonceError, SignatureError, SignedRequest};
+pub use token::{
+    AccessClaims, MAX_TOKEN_LIFETIME, Permission, TokenError, issue_access_token,
+    verify_access_token,
+};

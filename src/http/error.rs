@@ -24,6 +24,9 @@ pub enum ApiError {
     /// No key, or a key no app has, or a bad request signature.
     #[error("Invalid API key")]
     InvalidApiKey,
+    /// A signed request (`X-LatteStream-Signature`) whose signature, timestamp or nonce was refused.
+    #[error("Invalid request signature: {0}")]
+    InvalidSignature(crate::auth::SignatureError),
     /// A valid key without the right for this call.
     #[error("Forbidden: {0}")]
     Forbidden(&'static str),
@@ -82,6 +85,7 @@ impl ApiError {
             Self::InvalidRequest(_) => (S::BAD_REQUEST, "INVALID_REQUEST", None),
             Self::InvalidSocketId => (S::BAD_REQUEST, "INVALID_SOCKET_ID", None),
             Self::InvalidApiKey => (S::UNAUTHORIZED, "INVALID_API_KEY", None),
+            Self::InvalidSignature(_) => (S::UNAUTHORIZED, "INVALID_SIGNATURE", None),
             Self::Forbidden(_) => (S::FORBIDDEN, "FORBIDDEN", None),
             Self::InvalidChannel(c) => (
                 S::BAD_REQUEST,

@@ -9,18 +9,18 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::error::from_json_error;
-use super::{ApiError, AppState, body_bytes, keys};
+use super::guard::{RateHeaders, RequestMeta, private_call};
+use super::{ApiError, AppState};
 use crate::apps::App;
 use crate::protocol::{ChannelName, Event, Payload, SocketId, validate_event_name};
+use crate::ratelimit::Endpoint;
 
 #[derive(Deserialize)]
 struct TriggerRequest {
-    api_key: Option<String>,
     channels: Option<Vec<String>>,
     channel: Option<String>,
     event: Option<String>,
@@ -42,21 +42,29 @@ pub struct TriggerResponse {
 /// `POST /events`.
 pub async fn trigger(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    meta: RequestMeta,
     body: Result<Bytes, BytesRejection>,
+) -> (RateHeaders, Result<Json<TriggerResponse>, ApiError>) {
+    private_call(&state, &meta, body, Some(Endpoint::Events), |app, body| {
+        trigger_for(&state, app, body)
+    })
+}
+
+fn trigger_for(
+    state: &AppState,
+    app: &App,
+    body: &[u8],
 ) -> Result<Json<TriggerResponse>, ApiError> {
-    let body = body_bytes(&state, body)?;
     let req: TriggerRequest =
-        serde_json::from_slice(&body).map_err(|e| from_json_error(e, &["event", "channels"]))?;
-    let app = keys::private_app(state.node.apps(), &headers, req.api_key.as_deref())?;
+        serde_json::from_slice(body).map_err(|e| from_json_error(e, &["event", "channels"]))?;
     let names = channel_list(&req)?;
     let (event_name, payload, except) = event_parts(
-        &app,
+        app,
         req.event.or(req.name),
         req.data,
         req.socket_id.or(req.socket_id_camel),
     )?;
-    let channels = parse_channels(&app, &names)?;
+    let channels = parse_channels(app, &names)?;
     let mut triggered = 0;
     for channel in channels {
         let event = Event {
@@ -65,8 +73,9 @@ pub async fn trigger(
             data: payload.clone(),
             user_id: None,
         };
-        triggered += state.node.publish(&app, &event, except);
+        triggered += state.node.publish(app, &event, except);
     }
+    tracing::info!(app = %app.id, event = %event_name, channels = names.len(), triggered, "triggered an event");
     Ok(Json(TriggerResponse {
         channels: names,
         event: event_name,
@@ -130,7 +139,6 @@ fn payload_text(data: Option<Box<RawValue>>) -> Result<String, ApiError> {
 
 #[derive(Deserialize)]
 struct BatchRequest {
-    api_key: Option<String>,
     batch: Option<Vec<BatchItem>>,
 }
 
@@ -156,13 +164,21 @@ pub struct BatchResponse {
 /// `POST /batch_events`: every event is checked before any is published.
 pub async fn batch(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    meta: RequestMeta,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<BatchResponse>, ApiError> {
-    let body = body_bytes(&state, body)?;
+) -> (RateHeaders, Result<Json<BatchResponse>, ApiError>) {
+    private_call(
+        &state,
+        &meta,
+        body,
+        Some(Endpoint::BatchEvents),
+        |app, body| batch_for(&state, app, body),
+    )
+}
+
+fn batch_for(state: &AppState, app: &App, body: &[u8]) -> Result<Json<BatchResponse>, ApiError> {
     let req: BatchRequest =
-        serde_json::from_slice(&body).map_err(|e| from_json_error(e, &["batch"]))?;
-    let app = keys::private_app(state.node.apps(), &headers, req.api_key.as_deref())?;
+        serde_json::from_slice(body).map_err(|e| from_json_error(e, &["batch"]))?;
     let items = req
         .batch
         .filter(|b| !b.is_empty())
@@ -172,13 +188,14 @@ pub async fn batch(
     }
     let events = items
         .into_iter()
-        .map(|item| batch_event(&app, item))
+        .map(|item| batch_event(app, item))
         .collect::<Result<Vec<_>, _>>()?;
     let total_events = events.len();
     let total_triggered = events
         .iter()
-        .map(|(event, except)| state.node.publish(&app, event, *except))
+        .map(|(event, except)| state.node.publish(app, event, *except))
         .sum();
+    tracing::info!(app = %app.id, total_events, total_triggered, "triggered a batch");
     Ok(Json(BatchResponse {
         batch_id: next_batch_id(),
         total_events,

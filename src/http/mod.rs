@@ -1,10 +1,16 @@
 //! The HTTP side: the router shared by `main` and the tests, thin REST handlers, and the one
 //! [`ApiError`]. Handlers extract, authenticate, validate and call one core method.
 
+mod channel_auth;
+mod channels;
+mod discover;
 mod error;
 mod events;
+mod guard;
 mod keys;
 pub mod pusher;
+mod signed;
+mod token;
 
 use std::sync::Arc;
 
@@ -18,7 +24,11 @@ use axum::routing::{get, post};
 
 pub use error::ApiError;
 
+use crate::auth::NonceCache;
 use crate::node::Node;
+
+/// Most signed-request nonces remembered at once (about 10 MB at the longest nonces).
+const NONCE_CAPACITY: usize = 50_000;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -27,6 +37,8 @@ pub struct AppState {
     pub node: Arc<Node>,
     /// Largest request body, for the 413 details.
     pub max_body_bytes: usize,
+    /// Nonces of recent signed requests, refused if replayed.
+    pub nonces: Arc<NonceCache>,
 }
 
 /// The whole HTTP surface: REST API, WebSocket endpoints, health and metrics.
@@ -34,6 +46,7 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
     let state = AppState {
         node,
         max_body_bytes,
+        nonces: Arc::new(NonceCache::new(NONCE_CAPACITY)),
     };
     Router::new()
         .route("/", get(crate::ws::lattestream))
@@ -41,6 +54,16 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
         .route("/app/{key}", get(crate::ws::pusher))
         .route("/events", post(events::trigger))
         .route("/batch_events", post(events::batch))
+        .route("/apps/token", post(token::issue))
+        .route("/auth", post(channel_auth::authorize))
+        .route("/channels", get(channels::list))
+        .route("/channels/{name}", get(channels::show))
+        .route("/channels/{name}/users", get(channels::users))
+        .route(
+            "/users/{user_id}/terminate_connections",
+            post(channels::terminate),
+        )
+        .route("/discover", get(discover::discover))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .merge(pusher::routes())

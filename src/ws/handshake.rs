@@ -2,13 +2,16 @@
 //! or register the connection and hand it to its session.
 
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::time::timeout;
 
 use super::session::Session;
 use crate::apps::App;
-use crate::auth::{CredentialError, Grant, resolve_credential};
+use crate::auth::{
+    CredentialError, DiscoveryError, Grant, resolve_credential, verify_discovery_token,
+};
 use crate::hub::Connection;
 use crate::node::Node;
 use crate::protocol::{self, ClientMessage, CloseCode, Dialect, ServerMessage};
@@ -39,13 +42,15 @@ pub async fn lattestream(mut socket: WebSocket, node: Arc<Node>, discovery: Opti
         }
         Ok(None | Some(Err(_))) => return,
     };
-    let _ = discovery;
     let credential = match protocol::decode(Dialect::LatteStream, &first) {
         Ok(ClientMessage::Connect { api_key }) => resolve_credential(node.apps(), &api_key),
         _ => Err(CredentialError::Malformed),
     };
     match credential {
-        Ok((app, grant)) => establish(socket, node, app, grant, Dialect::LatteStream).await,
+        Ok((app, grant)) => match discovery.map(|t| check_discovery(&app, &t)) {
+            Some(Err(e)) => refuse_credential(&mut socket, e).await,
+            _ => establish(socket, node, app, grant, Dialect::LatteStream).await,
+        },
         Err(CredentialError::UnknownKey) => {
             close_with(&mut socket, Dialect::LatteStream, CloseCode::AppNotFound).await
         }
@@ -53,7 +58,16 @@ pub async fn lattestream(mut socket: WebSocket, node: Arc<Node>, discovery: Opti
     }
 }
 
-async fn refuse_credential(socket: &mut WebSocket, error: CredentialError) {
+/// A `?discovery_token=` must be valid, unexpired and of the credential's app.
+fn check_discovery(app: &App, token: &str) -> Result<(), DiscoveryError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    verify_discovery_token(app, token, now)
+}
+
+async fn refuse_credential(socket: &mut WebSocket, error: impl std::fmt::Display) {
+    tracing::debug!(reason = %error, "refused a connection's credential");
     let message = format!("{}: {error}", CloseCode::Unauthorized.reason());
     send_close(
         socket,

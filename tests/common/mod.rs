@@ -373,3 +373,93 @@ pub async fn wait_until(mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// A REST answer: status, headers and JSON body (`Null` when the body is not JSON).
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    /// A header's value as text, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestServer {
+    /// A server over a node the test built (e.g. with a hand-clocked rate limiter).
+    pub async fn with_node(config: Config, node: Arc<Node>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let serving = node.clone();
+        let task = tokio::spawn(async move {
+            lattestream::serve(listener, serving, &config, shutdown, Duration::from_secs(2))
+                .await
+                .unwrap();
+        });
+        Self {
+            addr,
+            node,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Sends a request built on a fresh client and reads the answer.
+    pub async fn send(
+        &self,
+        build: impl FnOnce(reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Reply {
+        let response = build(reqwest::Client::new()).send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `GET path` with `Authorization: Bearer {key}`.
+    pub async fn get(&self, path: &str, key: &str) -> Reply {
+        let url = self.url(path);
+        self.send(|c| c.get(url).bearer_auth(key)).await
+    }
+
+    /// `POST path` with a JSON body and `Authorization: Bearer {key}`.
+    pub async fn post_json(&self, path: &str, key: &str, body: &Value) -> Reply {
+        let url = self.url(path);
+        self.send(|c| c.post(url).bearer_auth(key).json(body)).await
+    }
+}
+
+/// A LatteStream client opened at `/{query}` (e.g. `?discovery_token=…`), credential sent, not waited on.
+pub async fn lattestream_at(addr: SocketAddr, query: &str, credential: &str) -> WsClient {
+    let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/{query}"))
+        .await
+        .expect("connect");
+    let mut client = WsClient {
+        stream,
+        dialect: Dialect::LatteStream,
+        socket_id: String::new(),
+    };
+    client.send(json!({ "api_key": credential })).await;
+    client
+}
+
+impl WsClient {
+    /// Waits for `connection_established` and records the socket id (after a `_raw` or `_at` open).
+    pub async fn established(&mut self) {
+        self.await_established().await;
+    }
+}

@@ -1,0 +1,201 @@
+//! Channel queries: `GET /channels`, `GET /channels/{name}`, `GET /channels/{name}/users`, and
+//! `POST /users/{user_id}/terminate_connections`. All take the private key in `Authorization`.
+//!
+//! `member_count` counts subscriptions on public and private channels, and distinct users on presence
+//! channels (one user on three tabs is one member). `members` is listed for presence channels only.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::guard::{RateHeaders, RequestMeta, private_call};
+use super::{ApiError, AppState};
+use crate::apps::App;
+use crate::hub::{AppHub, ChannelInfo};
+use crate::protocol::{ChannelKind, ChannelName};
+use crate::ratelimit::Endpoint;
+
+/// A presence member.
+#[derive(Serialize)]
+pub struct Member {
+    user_id: String,
+    user_info: Option<Box<RawValue>>,
+    socket_id: String,
+}
+
+/// One channel in a listing.
+#[derive(Serialize)]
+pub struct ChannelEntry {
+    channel: String,
+    member_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Vec<Member>>,
+}
+
+/// `GET /channels`.
+#[derive(Serialize)]
+pub struct ChannelList {
+    channels: Vec<ChannelEntry>,
+    total_channels: usize,
+}
+
+/// `GET /channels/{name}`.
+#[derive(Serialize)]
+pub struct ChannelDetail {
+    channel: String,
+    occupied: bool,
+    member_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    members: Option<Vec<Member>>,
+}
+
+/// A user of a presence channel.
+#[derive(Serialize)]
+pub struct User {
+    id: String,
+    user_info: Option<Box<RawValue>>,
+}
+
+/// `GET /channels/{name}/users`.
+#[derive(Serialize)]
+pub struct UserList {
+    users: Vec<User>,
+}
+
+/// `POST /users/{user_id}/terminate_connections`.
+#[derive(Serialize)]
+pub struct Terminated {
+    terminated: usize,
+}
+
+type Reply<T> = (RateHeaders, Result<Json<T>, ApiError>);
+
+/// `GET /channels?filter_by_prefix=…`: occupied channels, sorted by name.
+pub async fn list(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Reply<ChannelList> {
+    private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
+        let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+        let prefix = query.get("filter_by_prefix").map_or("", String::as_str);
+        let hub = state.node.app_hub(app);
+        let channels: Vec<_> = hub
+            .channels()
+            .into_iter()
+            .filter(|c| c.name.as_str().starts_with(prefix))
+            .map(|c| entry(&hub, c))
+            .collect();
+        let total_channels = channels.len();
+        Ok(Json(ChannelList {
+            channels,
+            total_channels,
+        }))
+    })
+}
+
+/// `GET /channels/{name}`: an unoccupied channel answers `occupied: false`, not 404.
+pub async fn show(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    name: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Reply<ChannelDetail> {
+    private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
+        let channel = channel_name(name)?;
+        let hub = state.node.app_hub(app);
+        let detail = match hub.channel(&channel) {
+            Some(info) => {
+                let e = entry(&hub, info);
+                (true, e.member_count, e.members)
+            }
+            None => (false, 0, is_presence(&channel).then(Vec::new)),
+        };
+        Ok(Json(ChannelDetail {
+            channel: channel.to_string(),
+            occupied: detail.0,
+            member_count: detail.1,
+            members: detail.2,
+        }))
+    })
+}
+
+/// `GET /channels/{name}/users`: presence channels only (others are a 400 `INVALID_CHANNEL`).
+pub async fn users(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    name: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Reply<UserList> {
+    private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
+        let channel = channel_name(name)?;
+        if !is_presence(&channel) {
+            return Err(ApiError::InvalidChannel(channel.to_string()));
+        }
+        let users = state
+            .node
+            .app_hub(app)
+            .members(&channel)
+            .into_iter()
+            .map(|m| User {
+                id: m.user_id.to_string(),
+                user_info: m.user_info.as_deref().map(RawValue::to_owned),
+            })
+            .collect();
+        Ok(Json(UserList { users }))
+    })
+}
+
+/// `POST /users/{user_id}/terminate_connections`: closes the user's connections with 4009.
+pub async fn terminate(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    user: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Reply<Terminated> {
+    private_call(&state, &meta, body, None, |app: &Arc<App>, _| {
+        let Path(user) = user.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+        let terminated = state.node.terminate_user(app, &user);
+        tracing::info!(app = %app.id, terminated, "terminated a user's connections");
+        Ok(Json(Terminated { terminated }))
+    })
+}
+
+fn channel_name(name: Result<Path<String>, PathRejection>) -> Result<ChannelName, ApiError> {
+    let Path(raw) = name.map_err(|e| ApiError::InvalidChannel(e.body_text()))?;
+    ChannelName::parse(&raw).map_err(|_| ApiError::InvalidChannel(raw))
+}
+
+fn is_presence(channel: &ChannelName) -> bool {
+    channel.kind() == ChannelKind::Presence
+}
+
+fn entry(hub: &AppHub, info: ChannelInfo) -> ChannelEntry {
+    let presence = is_presence(&info.name);
+    let members = presence.then(|| {
+        hub.members(&info.name)
+            .into_iter()
+            .map(|m| Member {
+                user_id: m.user_id.to_string(),
+                user_info: m.user_info.as_deref().map(RawValue::to_owned),
+                socket_id: m.socket_id.to_string(),
+            })
+            .collect()
+    });
+    ChannelEntry {
+        channel: info.name.to_string(),
+        member_count: if presence {
+            info.users
+        } else {
+            info.subscriptions
+        },
+        members,
+    }
+}

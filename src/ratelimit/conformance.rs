@@ -1,0 +1,99 @@
+//! The contract every [`RateLimiter`] keeps, as one suite each implementation runs (a Redis-backed
+//! limiter will call [`run`] too). Time is a [`ManualClock`]; nothing sleeps.
+
+use std::time::Duration;
+
+use super::{Endpoint, ManualClock, RateLimiter};
+use crate::apps::EndpointLimit;
+use crate::protocol::AppId;
+
+/// Builds a fresh, empty limiter reading the given clock.
+pub type Factory = dyn Fn(ManualClock) -> Box<dyn RateLimiter>;
+
+/// Runs every contract check against limiters made by `new`.
+pub fn run(new: impl Fn(ManualClock) -> Box<dyn RateLimiter> + 'static) {
+    let new: &Factory = &new;
+    a_burst_past_the_per_second_limit_is_refused_for_a_second(new);
+    a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new);
+    apps_and_endpoints_have_separate_budgets(new);
+    refused_requests_are_not_counted(new);
+}
+
+/// A whole minute in unix seconds (1_700_000_040 = 60 × 28_333_334).
+const MINUTE_START: Duration = Duration::from_secs(1_700_000_040);
+
+fn limit(per_minute: u32, per_second: u32) -> EndpointLimit {
+    EndpointLimit {
+        per_minute,
+        per_second,
+    }
+}
+
+fn app(id: &str) -> AppId {
+    AppId::parse(id).unwrap()
+}
+
+fn a_burst_past_the_per_second_limit_is_refused_for_a_second(new: &Factory) {
+    let clock = ManualClock::at(MINUTE_START);
+    let limiter = new(clock.clone());
+    let events = limit(1000, 100);
+    for n in 1..=100 {
+        let d = limiter.check(&app("1"), Endpoint::Events, events);
+        assert!(d.allowed, "request {n}");
+        assert_eq!(d.remaining, 1000 - n);
+    }
+    let refused = limiter.check(&app("1"), Endpoint::Events, events);
+    assert!(!refused.allowed);
+    assert_eq!((refused.retry_after, refused.remaining), (1, 900));
+    assert_eq!(refused.reset, MINUTE_START.as_secs() + 60);
+    clock.advance(Duration::from_secs(1));
+    assert!(limiter.check(&app("1"), Endpoint::Events, events).allowed);
+}
+
+fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new: &Factory) {
+    let clock = ManualClock::at(MINUTE_START);
+    let limiter = new(clock.clone());
+    let events = limit(1000, 100);
+    for _second in 0..10 {
+        for _ in 0..100 {
+            assert!(limiter.check(&app("1"), Endpoint::Events, events).allowed);
+        }
+        clock.advance(Duration::from_secs(1));
+    }
+    let refused = limiter.check(&app("1"), Endpoint::Events, events);
+    assert!(!refused.allowed, "1001st request in the minute");
+    assert_eq!(refused.remaining, 0);
+    assert_eq!(refused.retry_after, 50, "the window ends 50 s later");
+    clock.advance(Duration::from_secs(49));
+    assert!(!limiter.check(&app("1"), Endpoint::Events, events).allowed);
+    clock.advance(Duration::from_secs(1));
+    let next = limiter.check(&app("1"), Endpoint::Events, events);
+    assert!(next.allowed);
+    assert_eq!(
+        (next.remaining, next.reset),
+        (999, MINUTE_START.as_secs() + 120)
+    );
+}
+
+fn apps_and_endpoints_have_separate_budgets(new: &Factory) {
+    let limiter = new(ManualClock::at(MINUTE_START));
+    let tiny = limit(1, 1);
+    assert!(limiter.check(&app("1"), Endpoint::Token, tiny).allowed);
+    assert!(!limiter.check(&app("1"), Endpoint::Token, tiny).allowed);
+    assert!(limiter.check(&app("2"), Endpoint::Token, tiny).allowed);
+    assert!(limiter.check(&app("1"), Endpoint::Channels, tiny).allowed);
+}
+
+fn refused_requests_are_not_counted(new: &Factory) {
+    let clock = ManualClock::at(MINUTE_START);
+    let limiter = new(clock.clone());
+    let l = limit(3, 1);
+    assert!(limiter.check(&app("1"), Endpoint::Channels, l).allowed);
+    for _ in 0..5 {
+        assert!(!limiter.check(&app("1"), Endpoint::Channels, l).allowed);
+    }
+    clock.advance(Duration::from_secs(1));
+    let d = limiter.check(&app("1"), Endpoint::Channels, l);
+    assert!(d.allowed);
+    assert_eq!(d.remaining, 1);
+}

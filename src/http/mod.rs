@@ -18,6 +18,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -61,7 +62,7 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
         .route("/channels/{name}/users", get(channels::users))
         .route(
             "/users/{user_id}/terminate_connections",
-            post(channels::terminate),
+            post(terminate_user),
         )
         .route("/discover", get(discover::discover))
         .route("/health", get(health))
@@ -90,6 +91,21 @@ async fn health() -> impl IntoResponse {
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     state.node.metrics().render()
+}
+
+/// `POST /users/{user_id}/terminate_connections`: our private-key call, or the same call signed the
+/// Pusher way (an `auth_key` in the query), as the Python `pusher` library sends it.
+async fn terminate_user(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let query = request.uri().query().unwrap_or_default();
+    let pusher_signed = query.split('&').any(|pair| pair.starts_with("auth_key="));
+    if pusher_signed {
+        Handler::call(pusher::terminate_unscoped, request, state).await
+    } else {
+        Handler::call(channels::terminate, request, state).await
+    }
 }
 
 async fn not_found() -> ApiError {

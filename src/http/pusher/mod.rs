@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 
 pub use error::{AuthFailure, PusherError};
 pub use signature::TIMESTAMP_WINDOW_SECS;
+pub use users::terminate_unscoped;
 
 use super::AppState;
 

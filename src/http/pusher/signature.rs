@@ -60,7 +60,8 @@ impl FromRequest<AppState> for Signed {
     }
 }
 
-/// The app whose id is the path's `{app_id}`; 404 when there is none.
+/// The app whose id is the path's `{app_id}`; 404 when there is none. Routes without `{app_id}` (the
+/// Python library's `/users/{id}/terminate_connections`) name the app by the signed `auth_key`.
 async fn path_app(parts: &mut Parts, state: &AppState) -> Result<Arc<App>, PusherError> {
     let params = RawPathParams::from_request_parts(parts, state)
         .await
@@ -68,13 +69,17 @@ async fn path_app(parts: &mut Parts, state: &AppState) -> Result<Arc<App>, Pushe
     let id = params
         .iter()
         .find(|(name, _)| *name == "app_id")
-        .map(|(_, value)| value.to_owned())
-        .unwrap_or_default();
-    state
-        .node
-        .apps()
-        .by_id(&id)
-        .ok_or(PusherError::UnknownApp(id))
+        .map(|(_, value)| value.to_owned());
+    let apps = state.node.apps();
+    match id {
+        Some(id) => apps.by_id(&id).ok_or(PusherError::UnknownApp(id)),
+        None => {
+            let query = decode_query(parts.uri.query().unwrap_or_default(), true);
+            let key = param(&query, "auth_key").unwrap_or_default();
+            apps.by_key(key)
+                .ok_or_else(|| PusherError::UnknownApp(String::new()))
+        }
+    }
 }
 
 /// What the signature covers, as received.

@@ -18,3 +18,14 @@ pub async fn terminate(
     state.node.terminate_user(&signed.app, &user_id);
     Ok(Json(json!({})))
 }
+
+/// `POST /users/{user_id}/terminate_connections` signed the Pusher way: the path the Python `pusher`
+/// library (3.3) uses, without `/apps/{app_id}`; the app comes from the signed `auth_key`.
+pub async fn terminate_unscoped(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+    signed: Signed,
+) -> Result<Json<Value>, PusherError> {
+    state.node.terminate_user(&signed.app, &user_id);
+    Ok(Json(json!({})))
+}

@@ -103,9 +103,20 @@ impl Node {
     }
 
     /// Publishes an event to the channel's subscribers except `except`; returns how many got it.
+    /// Server events (from the REST APIs) on cache channels are remembered for later subscribers.
     pub fn publish(&self, app: &App, event: &Event, except: Option<SocketId>) -> usize {
-        let delivered = self.app_hub(app).publish(event, except);
+        let hub = self.app_hub(app);
+        hub.cache().remember(event);
+        let delivered = hub.publish(event, except);
         self.metrics.published(delivered);
+        delivered
+    }
+
+    /// Relays a client event to the channel's other subscribers; unlike [`Node::publish`] it is never
+    /// cached, as in Pusher, where only server events fill a cache channel.
+    pub fn relay(&self, app: &App, event: &Event, sender: SocketId) -> usize {
+        let delivered = self.app_hub(app).publish(event, Some(sender));
+        self.metrics.client_event();
         delivered
     }
 

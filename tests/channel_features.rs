@@ -93,3 +93,40 @@ async fn subscription_counts_are_off_by_default() {
     server.trigger("quiet", "next", json!({})).await;
     assert_eq!(a.next().await.unwrap()["event"], "next");
 }
+
+#[tokio::test]
+async fn client_events_do_not_fill_a_cache_channel() {
+    let server = TestServer::start().await;
+    let mut a = server.pusher().await;
+    a.subscribe("private-cache-doc", None).await;
+    a.expect("pusher:cache_miss").await;
+    a.send(json!({"event": "client-edit", "channel": "private-cache-doc", "data": {}}))
+        .await;
+    let mut late = server.pusher().await;
+    late.subscribe("private-cache-doc", None).await;
+    late.expect("pusher:cache_miss").await;
+}
+
+#[tokio::test]
+async fn the_pusher_api_reports_a_cache_channels_event_and_ttl() {
+    let server = TestServer::start().await;
+    server
+        .trigger("cache-price", "tick", json!({"usd": 3}))
+        .await;
+    let api = common::pusher_sign::PusherApi::new(&server);
+    let reply = api.get("/channels/cache-price", &[("info", "cache")]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let body = reply.json();
+    assert_eq!(body["occupied"], false);
+    assert_eq!(
+        (
+            body["cache"]["event"].clone(),
+            body["cache"]["data"].clone()
+        ),
+        (json!("tick"), json!("{\"usd\":3}"))
+    );
+    let ttl = body["cache"]["ttl"].as_u64().unwrap();
+    assert!(ttl > 0 && ttl <= 1800, "{ttl}");
+    let without = api.get("/channels/cache-price", &[]).await.json();
+    assert_eq!(without, json!({"occupied": false}));
+}

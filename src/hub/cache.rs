@@ -28,11 +28,15 @@ impl EventCache {
         }
     }
 
-    /// The channel's cached event, unless it expired (expired entries are dropped on the way).
-    pub fn last(&self, channel: &ChannelName) -> Option<Event> {
+    /// The channel's cached event and how long it stays cached, unless it expired (expired entries are
+    /// dropped on the way).
+    pub fn last(&self, channel: &ChannelName) -> Option<(Event, Duration)> {
         let entry = self.events.get(channel)?;
-        if entry.1.elapsed() < CACHE_TTL {
-            return Some(entry.0.clone());
+        if let Some(left) = CACHE_TTL
+            .checked_sub(entry.1.elapsed())
+            .filter(|d| !d.is_zero())
+        {
+            return Some((entry.0.clone(), left));
         }
         drop(entry);
         self.events

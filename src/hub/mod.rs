@@ -201,7 +201,7 @@ impl AppHub {
 
     fn replay_cache(&self, conn: &Connection, channel: &ChannelName) {
         match self.cache.last(channel) {
-            Some(event) => conn.send(&ServerMessage::Event(&event)),
+            Some((event, _)) => conn.send(&ServerMessage::Event(&event)),
             None => conn.send(&ServerMessage::CacheMiss {
                 channel: channel.as_str(),
             }),
@@ -213,9 +213,9 @@ impl AppHub {
         &self.users
     }
 
-    /// The cached event of a cache channel, for the HTTP API.
-    pub fn cached_event(&self, channel: &ChannelName) -> Option<Event> {
-        self.cache.last(channel)
+    /// The last server events of this app's cache channels.
+    pub fn cache(&self) -> &EventCache {
+        &self.cache
     }
 
     /// Unsubscribes a connection; sends `member_removed` when it was its user's last connection, and
@@ -253,7 +253,6 @@ impl AppHub {
 
     /// Queues `event` for every subscriber but `except`; returns how many connections got it.
     pub fn publish(&self, event: &Event, except: Option<SocketId>) -> usize {
-        self.cache.remember(event);
         let Some(state) = self.channels.get(&event.channel) else {
             return 0;
         };

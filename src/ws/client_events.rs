@@ -37,9 +37,7 @@ impl Session {
                     data: Payload::Json(data),
                     user_id,
                 };
-                self.node
-                    .publish(&self.app, &event, Some(self.conn.socket_id));
-                self.node.metrics().client_event();
+                self.node.relay(&self.app, &event, self.conn.socket_id);
             }
             Err((code, message)) => self.error(code, message),
         }

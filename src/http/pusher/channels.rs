@@ -45,9 +45,13 @@ pub async fn one(
     let channel = channel_name(&name)?;
     let info = Info::parse(signed.param("info"));
     info.require_presence(channel.kind() == ChannelKind::Presence)?;
-    let stats = state.node.app_hub(&signed.app).channel(&channel);
+    let hub = state.node.app_hub(&signed.app);
+    let stats = hub.channel(&channel);
     let mut body = info.of(&channel, stats.as_ref());
     body.insert("occupied".into(), json!(stats.is_some()));
+    if let Some((event, left)) = info.cache.then(|| hub.cache().last(&channel)).flatten() {
+        body.insert("cache".into(), cache_entry(&event, left));
+    }
     Ok(Json(Value::Object(body)))
 }
 
@@ -76,4 +80,13 @@ pub async fn users(
 fn channel_name(raw: &str) -> Result<ChannelName, PusherError> {
     ChannelName::parse(raw)
         .map_err(|e| PusherError::bad(format!("Invalid channel name {raw:?}: {e}")))
+}
+
+/// A cached event as `info=cache` reports it: name, data, and the seconds it stays cached.
+fn cache_entry(event: &crate::protocol::Event, left: std::time::Duration) -> Value {
+    let data = match &event.data {
+        crate::protocol::Payload::Text(text) => json!(text),
+        crate::protocol::Payload::Json(raw) => json!(raw.get()),
+    };
+    json!({ "event": event.name, "data": data, "ttl": left.as_secs() })
 }

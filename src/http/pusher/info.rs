@@ -14,6 +14,8 @@ pub struct Info {
     pub user_count: bool,
     /// Subscribed connections.
     pub subscription_count: bool,
+    /// The cached event of a cache channel, and its remaining lifetime.
+    pub cache: bool,
 }
 
 impl Info {
@@ -23,12 +25,13 @@ impl Info {
         Self {
             user_count: asked("user_count"),
             subscription_count: asked("subscription_count"),
+            cache: asked("cache"),
         }
     }
 
     /// Whether nothing was asked for.
     pub fn is_empty(self) -> bool {
-        !self.user_count && !self.subscription_count
+        !self.user_count && !self.subscription_count && !self.cache
     }
 
     /// Refuses `user_count` where the channels cannot be presence channels (Pusher answers 400).

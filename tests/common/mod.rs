@@ -70,24 +70,7 @@ impl TestServer {
     /// A server with the given config (its address is replaced by port 0).
     pub async fn with_config(config: Config) -> Self {
         let node = lattestream::start(&config).await.expect("start");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let shutdown = async move {
-            let _ = stopped.await;
-        };
-        let serving = node.clone();
-        let task = tokio::spawn(async move {
-            lattestream::serve(listener, serving, &config, shutdown, Duration::from_secs(2))
-                .await
-                .unwrap();
-        });
-        Self {
-            addr,
-            node,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        Self::with_node(config, node).await
     }
 
     /// `http://ADDR{path}`.

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The server binary every suite drives: where cargo puts it (CARGO_TARGET_DIR is honoured).
+export LATTESTREAM_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/lattestream"
+
 step "cargo build (server and bench binaries)"
 cargo build --workspace --bins
 
@@ -16,19 +19,19 @@ cargo test --workspace 2>&1 | tee /tmp/lattestream-cargo-test.log
 if [ -f tests/compat/package.json ]; then
   step "Node compatibility suite (tests/compat)"
   (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
-  LATTESTREAM_BIN="$PWD/target/debug/lattestream" node --test --test-concurrency=1 tests/compat/
+  node --test --test-concurrency=1 tests/compat/
 fi
 
 if [ -f tests/compat/requirements.txt ]; then
   step "Python compatibility suite (tests/compat)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
-  LATTESTREAM_BIN="$PWD/target/debug/lattestream" .venv/bin/python -m pytest -q tests/compat
+  .venv/bin/python -m pytest -q tests/compat
 fi
 
 if [ -f tests/compat/requirements-schemathesis.txt ]; then
   step "OpenAPI conformance: schemathesis against docs/openapi.yaml"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements-schemathesis.txt
-  LATTESTREAM_BIN="$PWD/target/debug/lattestream" scripts/openapi-check.sh
+  scripts/openapi-check.sh
 fi

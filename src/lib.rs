@@ -29,6 +29,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use apps::{App, AppError, AppStore, Apps, SqliteStore};
@@ -112,6 +113,12 @@ pub async fn serve(
             .iter()
             .for_each(|c| c.close(CloseCode::ReconnectNow));
     };
+    // Event frames are small and latency-bound: never let Nagle's algorithm hold one back.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(signal)
         .await?;

@@ -27,11 +27,13 @@ for _ in range(200):
 sys.exit("the server did not start")
 PY
 
+# One worker: with several threads, CPython 3.11's `ast` (used by hypothesis to describe filters) can
+# fail with "AST constructor recursion depth mismatch", an error of the tool, not of the server.
 .venv/bin/schemathesis run docs/openapi.yaml \
   --url "http://127.0.0.1:$PORT" \
   --header "Authorization: Bearer $SECRET" \
   --phases examples,coverage,fuzzing \
   --max-examples 30 \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --workers 2 \
+  --workers 1 \
   --seed 1

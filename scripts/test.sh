@@ -14,19 +14,20 @@ step "cargo build (server and bench binaries)"
 cargo build --workspace --bins
 
 step "cargo test --workspace"
-cargo test --workspace 2>&1 | tee /tmp/lattestream-cargo-test.log
+LOGS=$(mktemp -d)
+cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"
 
 if [ -f tests/compat/package.json ]; then
   step "Node compatibility suite (tests/compat)"
   (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
-  node --test --test-concurrency=1 tests/compat/
+  node --test --test-concurrency=1 tests/compat/ 2>&1 | tee "$LOGS/node.log"
 fi
 
 if [ -f tests/compat/requirements.txt ]; then
   step "Python compatibility suite (tests/compat)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
-  .venv/bin/python -m pytest -q tests/compat
+  .venv/bin/python -m pytest -q tests/compat 2>&1 | tee "$LOGS/pytest.log"
 fi
 
 if [ -f tests/compat/requirements-schemathesis.txt ]; then
@@ -35,3 +36,12 @@ if [ -f tests/compat/requirements-schemathesis.txt ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/compat/requirements-schemathesis.txt
   scripts/openapi-check.sh
 fi
+
+# One closing line over every suite (each step above already stopped the run on any failure).
+passed=$(
+  { grep -hE '^test result: ok' "$LOGS/cargo.log" | awk '{print $4}' || true
+    grep -hE '^# pass [0-9]+' "$LOGS/node.log" 2>/dev/null | awk '{print $3}' || true
+    grep -hoE '^[0-9]+ passed' "$LOGS/pytest.log" 2>/dev/null | awk '{print $1}' || true
+  } | awk '{s += $1} END {print s + 0}'
+)
+printf '\nall suites: %s passed, 0 failed\n' "$passed"

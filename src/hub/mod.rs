@@ -259,13 +259,6 @@ impl AppHub {
         broadcast(&state, &Encoded::new(ServerMessage::Event(event)), except)
     }
 
-    /// Whether the connection is subscribed to the channel.
-    pub fn is_subscribed(&self, socket_id: SocketId, channel: &ChannelName) -> bool {
-        self.channels
-            .get(channel)
-            .is_some_and(|s| s.subscribers.contains_key(&socket_id))
-    }
-
     /// Every occupied channel, sorted by name.
     pub fn channels(&self) -> Vec<ChannelInfo> {
         let mut list: Vec<_> = self

@@ -29,7 +29,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use apps::{App, AppError, AppStore, Apps, SqliteStore};
@@ -103,28 +104,57 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     drain: Duration,
 ) -> std::io::Result<()> {
-    let router = http::router(node.clone(), config.http.max_body_bytes);
-    let closing = node.clone();
-    let signal = async move {
-        shutdown.await;
-        closing
-            .hub()
-            .all_connections()
-            .iter()
-            .for_each(|c| c.close(CloseCode::ReconnectNow));
-    };
-    // Event frames are small and latency-bound: never let Nagle's algorithm hold one back.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(signal)
-        .await?;
+    let service = TowerToHyperService::new(http::router(node.clone(), config.http.max_body_bytes));
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(error) => {
+                    // Out of file descriptors or a connection reset before accept: wait, do not spin.
+                    tracing::debug!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        tokio::spawn(serve_connection(tcp, service.clone(), stopped.clone()));
+    }
+    drop((listener, stopped));
+    let _ = stop.send(());
+    node.hub()
+        .all_connections()
+        .iter()
+        .for_each(|c| c.close(CloseCode::ReconnectNow));
     let deadline = tokio::time::Instant::now() + drain;
+    let _ = tokio::time::timeout_at(deadline, stop.closed()).await;
     while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(())
+}
+
+/// Serves HTTP/1.1 on one accepted connection (WebSocket upgrades included) until it ends, or until
+/// shutdown asks it to finish its current request.
+async fn serve_connection(
+    tcp: tokio::net::TcpStream,
+    service: TowerToHyperService<axum::Router>,
+    mut stopping: tokio::sync::watch::Receiver<()>,
+) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(%error, "could not set TCP_NODELAY");
+    }
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(tcp), service)
+        .with_upgrades();
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stopping.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }

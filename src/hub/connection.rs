@@ -48,7 +48,7 @@ impl Connection {
     }
 
     /// Queues an encoded frame; counts a slow consumer when the queue overflows.
-    pub fn push(&self, frame: axum::extract::ws::Utf8Bytes) -> bool {
+    pub fn push(&self, frame: tungstenite::Utf8Bytes) -> bool {
         match self.outbox.push(frame) {
             Pushed::Queued => true,
             Pushed::Closed => false,

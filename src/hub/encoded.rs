@@ -2,7 +2,7 @@
 
 use std::cell::OnceCell;
 
-use axum::extract::ws::Utf8Bytes;
+use tungstenite::Utf8Bytes;
 
 use crate::protocol::{self, Dialect, ServerMessage};
 

@@ -4,9 +4,9 @@
 
 use std::collections::VecDeque;
 
-use axum::extract::ws::Utf8Bytes;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
+use tungstenite::Utf8Bytes;
 
 use crate::protocol::CloseCode;
 

@@ -19,7 +19,7 @@ pub use message::{
     ClientMessage, Event, Payload, PresenceSnapshot, ServerMessage, SubscribeRequest,
 };
 
-use axum::extract::ws::Utf8Bytes;
+use tungstenite::Utf8Bytes;
 
 /// The two framings a client may speak; chosen by the URL it connects to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

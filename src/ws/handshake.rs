@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use tokio::time::timeout;
 
 use super::session::Session;
+use super::socket::Socket;
 use crate::apps::App;
 use crate::auth::{
     CredentialError, DiscoveryError, Grant, resolve_credential, verify_discovery_token,
@@ -17,7 +17,7 @@ use crate::node::Node;
 use crate::protocol::{self, ClientMessage, CloseCode, Dialect, ServerMessage};
 
 /// Pusher: the app comes from the URL's key; clients must name protocol 7 (5 and 6 are compatible).
-pub async fn pusher(mut socket: WebSocket, node: Arc<Node>, key: String, protocol: Option<String>) {
+pub async fn pusher(mut socket: Socket, node: Arc<Node>, key: String, protocol: Option<String>) {
     let refuse = match protocol.as_deref().map(str::parse::<u8>) {
         None => Some(CloseCode::NoProtocolVersion),
         Some(Ok(5..=7)) => None,
@@ -33,14 +33,14 @@ pub async fn pusher(mut socket: WebSocket, node: Arc<Node>, key: String, protoco
 }
 
 /// LatteStream: the first frame carries the credential, within the handshake timeout.
-pub async fn lattestream(mut socket: WebSocket, node: Arc<Node>, discovery: Option<String>) {
+pub async fn lattestream(mut socket: Socket, node: Arc<Node>, discovery: Option<String>) {
     let wait = node.ws_config().handshake_timeout;
-    let first = match timeout(wait, socket.recv()).await {
-        Ok(Some(Ok(Message::Text(text)))) => text,
-        Ok(Some(Ok(_))) | Err(_) => {
+    let first = match timeout(wait, socket.first_message()).await {
+        Ok(Ok(Some(text))) => text,
+        Ok(Ok(None)) | Err(_) => {
             return close_with(&mut socket, Dialect::LatteStream, CloseCode::Unauthorized).await;
         }
-        Ok(None | Some(Err(_))) => return,
+        Ok(Err(_)) => return,
     };
     let credential = match protocol::decode(Dialect::LatteStream, &first) {
         Ok(ClientMessage::Connect { api_key }) => resolve_credential(node.apps(), &api_key),
@@ -66,7 +66,7 @@ fn check_discovery(app: &App, token: &str) -> Result<(), DiscoveryError> {
     verify_discovery_token(app, token, now)
 }
 
-async fn refuse_credential(socket: &mut WebSocket, error: impl std::fmt::Display) {
+async fn refuse_credential(socket: &mut Socket, error: impl std::fmt::Display) {
     tracing::debug!(reason = %error, "refused a connection's credential");
     let message = format!("{}: {error}", CloseCode::Unauthorized.reason());
     send_close(
@@ -80,7 +80,7 @@ async fn refuse_credential(socket: &mut WebSocket, error: impl std::fmt::Display
 
 /// Registers the connection, greets it, and starts its session.
 async fn establish(
-    mut socket: WebSocket,
+    mut socket: Socket,
     node: Arc<Node>,
     app: Arc<App>,
     grant: Grant,
@@ -116,11 +116,11 @@ async fn establish(
 }
 
 /// Sends the error frame for `code` and closes with it.
-pub async fn close_with(socket: &mut WebSocket, dialect: Dialect, code: CloseCode) {
+pub async fn close_with(socket: &mut Socket, dialect: Dialect, code: CloseCode) {
     send_close(socket, dialect, code, code.reason()).await;
 }
 
-async fn send_close(socket: &mut WebSocket, dialect: Dialect, code: CloseCode, message: &str) {
+async fn send_close(socket: &mut Socket, dialect: Dialect, code: CloseCode, message: &str) {
     let frame = protocol::encode(
         dialect,
         &ServerMessage::Error {
@@ -128,10 +128,9 @@ async fn send_close(socket: &mut WebSocket, dialect: Dialect, code: CloseCode, m
             message,
         },
     );
-    let _ = socket.send(Message::Text(frame)).await;
-    let close = CloseFrame {
-        code: code.code(),
-        reason: code.reason().into(),
+    let refusal = async {
+        socket.send_text(frame).await?;
+        socket.close(code.code(), code.reason()).await
     };
-    let _ = socket.send(Message::Close(Some(close))).await;
+    let _ = timeout(std::time::Duration::from_secs(1), refusal).await;
 }

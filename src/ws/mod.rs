@@ -2,36 +2,28 @@
 //! Both end in the same [`session::Session`]; only the handshake and the codec differ.
 
 mod client_events;
+mod frame;
 mod handshake;
 mod session;
+mod socket;
 mod subscribe;
+mod upgrade;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::config::WebSocketConfig;
 use crate::http::{ApiError, AppState};
-
-/// Applies the configured frame and buffer limits to an upgrade.
-fn limits(upgrade: WebSocketUpgrade, ws: &WebSocketConfig) -> WebSocketUpgrade {
-    upgrade
-        .max_message_size(ws.max_message_bytes)
-        .max_frame_size(ws.max_message_bytes)
-        .read_buffer_size(256)
-        .write_buffer_size(0)
-        .max_write_buffer_size(ws.max_message_bytes * 4)
-}
+use upgrade::{NotUpgrade, Upgrade};
 
 /// `GET /` and `GET /ws`: the LatteStream dialect; a plain GET of `/` answers with what this server is.
 pub async fn lattestream(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Response {
     let Ok(upgrade) = upgrade else {
         let about =
@@ -40,8 +32,10 @@ pub async fn lattestream(
     };
     let node = state.node.clone();
     let discovery = query.get("discovery_token").cloned();
-    let upgrade = limits(upgrade, node.ws_config());
-    upgrade.on_upgrade(move |socket| handshake::lattestream(socket, node, discovery))
+    let max = node.ws_config().max_message_bytes;
+    upgrade.on_upgrade(max, move |socket| {
+        handshake::lattestream(socket, node, discovery)
+    })
 }
 
 /// `GET /app/{key}`: Pusher protocol 7.
@@ -49,13 +43,15 @@ pub async fn pusher(
     State(state): State<AppState>,
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Response {
     let Ok(upgrade) = upgrade else {
         return ApiError::NotFound.into_response();
     };
     let node: Arc<crate::node::Node> = state.node.clone();
     let protocol = query.get("protocol").cloned();
-    let upgrade = limits(upgrade, node.ws_config());
-    upgrade.on_upgrade(move |socket| handshake::pusher(socket, node, key, protocol))
+    let max = node.ws_config().max_message_bytes;
+    upgrade.on_upgrade(max, move |socket| {
+        handshake::pusher(socket, node, key, protocol)
+    })
 }

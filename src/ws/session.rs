@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::SinkExt;
 use tokio::time::{Instant, sleep_until, timeout};
+use tungstenite::Utf8Bytes;
 
 use super::client_events::ClientEventLimiter;
+use super::frame::Violation;
+use super::socket::{Incoming, ReadError, Socket};
 use crate::apps::App;
 use crate::auth::Grant;
 use crate::hub::{AppHub, Connection};
@@ -58,7 +59,7 @@ impl Session {
 
     /// Runs until the client leaves, the server closes it, or it falls silent. Its future is what an
     /// idle connection costs, so it keeps little state across awaits and boxes the cold paths.
-    pub async fn run(mut self, mut socket: WebSocket) {
+    pub async fn run(mut self, mut socket: Socket) {
         let mut last_seen = Instant::now();
         let mut awaiting_pong = false;
         let mut frames = Vec::new();
@@ -73,17 +74,22 @@ impl Session {
             let next = tokio::select! {
                 biased;
                 _ = self.conn.outbox.ready() => Box::pin(self.flush(&mut socket, &mut frames)).await,
-                incoming = socket.recv() => match incoming {
-                    Some(Ok(message)) => {
-                        last_seen = Instant::now();
-                        awaiting_pong = false;
-                        self.on_message(message)
+                readable = socket.readable() => {
+                    last_seen = Instant::now();
+                    awaiting_pong = false;
+                    match readable.map(|()| self.read(&mut socket)) {
+                        Ok(Ok(next)) if !socket.has_control_output() => next,
+                        Ok(Ok(next)) => {
+                            // Pongs and the close echo go out now, even when the client is leaving.
+                            let flushed = Box::pin(self.flush(&mut socket, &mut frames)).await;
+                            if let Next::Stop = next { next } else { flushed }
+                        }
+                        Ok(Err(violation)) => {
+                            Box::pin(close_for_violation(&mut socket, violation)).await;
+                            Next::Stop
+                        }
+                        Err(_) => Next::Stop,
                     }
-                    Some(Err(error)) => {
-                        Box::pin(close_for_read_error(&mut socket, error)).await;
-                        Next::Stop
-                    }
-                    None => Next::Stop,
                 },
                 _ = sleep_until(deadline) => {
                     if awaiting_pong {
@@ -103,29 +109,38 @@ impl Session {
         self.node.metrics().connection_closed();
     }
 
-    /// Writes every queued frame with one flush; closes the socket when a close was asked.
-    async fn flush(&self, socket: &mut WebSocket, frames: &mut Vec<Utf8Bytes>) -> Next {
+    /// Handles every message the socket has; returns the violation when the client broke RFC 6455.
+    fn read(&mut self, socket: &mut Socket) -> Result<Next, Violation> {
+        let mut next = Next::Continue;
+        let result = socket.read_available(&mut |message| {
+            if let Next::Stop = self.on_message(message) {
+                next = Next::Stop;
+            }
+        });
+        match result {
+            Ok(()) => Ok(next),
+            Err(ReadError::Gone) => Ok(Next::Stop),
+            Err(ReadError::Violation(violation)) => Err(violation),
+        }
+    }
+
+    /// Writes every queued frame at once; closes the socket when a close was asked.
+    async fn flush(&self, socket: &mut Socket, frames: &mut Vec<Utf8Bytes>) -> Next {
         let limit = self.node.ws_config().write_timeout;
         let close = self.conn.outbox.drain(frames);
         let write = async {
-            for frame in frames.drain(..) {
-                socket.feed(Message::Text(frame)).await?;
-            }
-            if let Some(code) = close {
-                let error = ServerMessage::Error {
-                    code: Some(code.code()),
-                    message: code.reason(),
-                };
-                socket
-                    .feed(Message::Text(protocol::encode(self.conn.dialect, &error)))
-                    .await?;
-                let frame = CloseFrame {
-                    code: code.code(),
-                    reason: code.reason().into(),
-                };
-                socket.feed(Message::Close(Some(frame))).await?;
-            }
-            socket.flush().await
+            socket.send(frames).await?;
+            let Some(code) = close else {
+                return Ok(());
+            };
+            let error = ServerMessage::Error {
+                code: Some(code.code()),
+                message: code.reason(),
+            };
+            socket
+                .send_text(protocol::encode(self.conn.dialect, &error))
+                .await?;
+            socket.close(code.code(), code.reason()).await
         };
         let written = timeout(limit, write).await;
         frames.clear();
@@ -142,17 +157,16 @@ impl Session {
         }
     }
 
-    fn on_message(&mut self, message: Message) -> Next {
+    fn on_message(&mut self, message: Incoming<'_>) -> Next {
         match message {
-            Message::Text(text) => match protocol::decode(self.conn.dialect, &text) {
+            Incoming::Text(text) => match protocol::decode(self.conn.dialect, text) {
                 Ok(decoded) => self.handle(decoded),
                 Err(e) => self.error(ErrorCode::InvalidMessage, &e.to_string()),
             },
-            Message::Binary(_) => {
+            Incoming::Binary => {
                 self.error(ErrorCode::InvalidMessage, "binary frames are not supported")
             }
-            Message::Close(_) => return Next::Stop,
-            Message::Ping(_) | Message::Pong(_) => {}
+            Incoming::Close => return Next::Stop,
         }
         Next::Continue
     }
@@ -200,26 +214,13 @@ impl Session {
     }
 }
 
-/// Closes with the RFC 6455 code for a frame the transport refused: 1009 for one over the size limit,
-/// 1007 for invalid UTF-8 in a text frame, 1002 for other protocol violations.
-async fn close_for_read_error(socket: &mut WebSocket, error: axum::Error) {
-    let code = match error
-        .into_inner()
-        .downcast::<tungstenite::Error>()
-        .map(|e| *e)
-    {
-        Ok(tungstenite::Error::Capacity(_)) => (1009, "Message too big"),
-        Ok(tungstenite::Error::Utf8(_)) => (1007, "Invalid UTF-8"),
-        Ok(tungstenite::Error::Protocol(_)) => (1002, "Protocol error"),
-        _ => return,
-    };
-    let frame = CloseFrame {
-        code: code.0,
-        reason: code.1.into(),
-    };
+/// Closes with the RFC 6455 code for what the client did wrong: 1009 for a frame or message over the
+/// size limit, 1007 for invalid UTF-8 in a text message, 1002 for other protocol violations.
+async fn close_for_violation(socket: &mut Socket, violation: Violation) {
+    let (code, reason) = violation.close();
     let _ = timeout(
         std::time::Duration::from_secs(1),
-        socket.send(Message::Close(Some(frame))),
+        socket.close(code, reason),
     )
     .await;
 }

@@ -1,0 +1,320 @@
+//! A server-side WebSocket over the TCP stream itself, built to cost little while idle: it reads only
+//! after the stream is readable, into a buffer on the stack, and keeps heap bytes only for a frame that
+//! arrived in pieces, a fragmented message, or output the kernel could not take yet. Frames go out with
+//! vectored writes of a small header in front of payload bytes shared by every subscriber.
+
+use std::io::{self, IoSlice};
+
+use tokio::net::TcpStream;
+use tungstenite::Utf8Bytes;
+
+use super::frame::{self, Kind, Opcode, Violation};
+
+/// Bytes read from the stream per call; on the stack, so an idle socket holds no read buffer.
+const READ_CHUNK: usize = 4096;
+/// Reads per wake-up before yielding to other connections.
+const READS_PER_WAKE: usize = 4;
+/// Frames written per vectored write.
+const FRAMES_PER_WRITE: usize = 16;
+
+/// A message the client sent.
+#[derive(Debug)]
+pub enum Incoming<'a> {
+    /// A complete text message.
+    Text(&'a str),
+    /// A complete binary message (refused by both dialects, but not a protocol error).
+    Binary,
+    /// The client closed; the echo is already queued.
+    Close,
+}
+
+/// Why reading stopped.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The peer went away or the stream failed.
+    Gone,
+    /// The client broke RFC 6455; the socket should be closed with the violation's code.
+    Violation(Violation),
+}
+
+/// A fragmented message being put back together.
+struct Fragments {
+    text: bool,
+    bytes: Vec<u8>,
+}
+
+/// One client's WebSocket.
+pub struct Socket {
+    stream: TcpStream,
+    /// The start of a frame whose end has not arrived; empty when idle.
+    partial: Vec<u8>,
+    /// A fragmented message in progress; boxed because almost no client fragments.
+    fragments: Option<Box<Fragments>>,
+    /// Control frames (pongs, the close echo) waiting to go out before anything else.
+    control: Vec<u8>,
+    max_message: usize,
+    /// `partial` may hold complete frames not handled yet (bytes that came with the handshake, or
+    /// messages after the one the handshake asked for).
+    buffered: bool,
+}
+
+impl Socket {
+    /// Wraps an upgraded stream; `early` holds bytes the HTTP layer read past the handshake.
+    pub fn new(stream: TcpStream, early: &[u8], max_message: usize) -> Self {
+        Self {
+            stream,
+            partial: early.to_vec(),
+            fragments: None,
+            control: Vec::new(),
+            max_message,
+            buffered: !early.is_empty(),
+        }
+    }
+
+    /// Resolves when reading would not block (or bytes are already waiting from the handshake).
+    pub async fn readable(&self) -> io::Result<()> {
+        if self.buffered {
+            return Ok(());
+        }
+        self.stream.readable().await
+    }
+
+    /// Reads what the stream has without waiting and hands every complete message to `on`.
+    pub fn read_available(&mut self, on: &mut dyn FnMut(Incoming<'_>)) -> Result<(), ReadError> {
+        self.read(on, usize::MAX)
+    }
+
+    /// Waits for the client's first message, for the handshake; later messages stay buffered for the
+    /// session. `None` is a binary message or a close.
+    pub async fn first_message(&mut self) -> Result<Option<String>, ReadError> {
+        loop {
+            self.readable().await.map_err(|_| ReadError::Gone)?;
+            let mut first = None;
+            self.read(
+                &mut |m| {
+                    first = Some(match m {
+                        Incoming::Text(text) => Some(text.to_owned()),
+                        Incoming::Binary | Incoming::Close => None,
+                    })
+                },
+                1,
+            )?;
+            if let Some(first) = first {
+                return Ok(first);
+            }
+        }
+    }
+
+    /// Reads and handles frames until `limit` messages were delivered or the stream has no more.
+    fn read(&mut self, on: &mut dyn FnMut(Incoming<'_>), limit: usize) -> Result<(), ReadError> {
+        let mut left = limit;
+        if std::mem::take(&mut self.buffered) {
+            left -= self.process_partial(on, left)?;
+        }
+        for _ in 0..READS_PER_WAKE {
+            if left == 0 {
+                return Ok(());
+            }
+            let mut chunk = [0u8; READ_CHUNK];
+            let n = match self.stream.try_read(&mut chunk) {
+                Ok(0) => return Err(ReadError::Gone),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Err(ReadError::Gone),
+            };
+            if self.partial.is_empty() {
+                let (used, delivered) = self.frames(&mut chunk[..n], on, left)?;
+                left -= delivered;
+                self.partial.extend_from_slice(&chunk[used..n]);
+                self.buffered = left == 0 && used < n;
+            } else {
+                self.partial.extend_from_slice(&chunk[..n]);
+                left -= self.process_partial(on, left)?;
+            }
+            if n < READ_CHUNK {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses frames out of the held-back bytes, keeping what is left; returns messages delivered.
+    fn process_partial(
+        &mut self,
+        on: &mut dyn FnMut(Incoming<'_>),
+        limit: usize,
+    ) -> Result<usize, ReadError> {
+        let mut held = std::mem::take(&mut self.partial);
+        let (used, delivered) = self.frames(&mut held, on, limit)?;
+        held.drain(..used);
+        self.buffered = delivered == limit && !held.is_empty();
+        if held.is_empty() {
+            held = Vec::new();
+        }
+        self.partial = held;
+        Ok(delivered)
+    }
+
+    /// Handles complete frames at the start of `buf` until `limit` messages were delivered; returns
+    /// the bytes they took and the messages delivered.
+    fn frames(
+        &mut self,
+        buf: &mut [u8],
+        on: &mut dyn FnMut(Incoming<'_>),
+        limit: usize,
+    ) -> Result<(usize, usize), ReadError> {
+        let (mut used, mut delivered) = (0, 0);
+        while delivered < limit {
+            let Some(parsed) =
+                frame::parse(&mut buf[used..], self.max_message).map_err(ReadError::Violation)?
+            else {
+                break;
+            };
+            let range = used + parsed.payload.start..used + parsed.payload.end;
+            let mut count = |m: Incoming<'_>| {
+                delivered += 1;
+                on(m)
+            };
+            self.frame(parsed.kind, parsed.fin, &buf[range.clone()], &mut count)?;
+            used = range.end;
+        }
+        Ok((used, delivered))
+    }
+
+    fn frame(
+        &mut self,
+        kind: Kind,
+        fin: bool,
+        payload: &[u8],
+        on: &mut dyn FnMut(Incoming<'_>),
+    ) -> Result<(), ReadError> {
+        let violation = |v| Err(ReadError::Violation(v));
+        match kind {
+            Kind::Text | Kind::Binary if self.fragments.is_some() => violation(Violation::Protocol),
+            Kind::Text | Kind::Binary if fin => deliver(kind == Kind::Text, payload, on),
+            Kind::Text | Kind::Binary => {
+                let text = kind == Kind::Text;
+                let bytes = payload.to_vec();
+                self.fragments = Some(Box::new(Fragments { text, bytes }));
+                Ok(())
+            }
+            Kind::Continuation => self.continuation(fin, payload, on),
+            Kind::Ping => {
+                frame::control(&mut self.control, Opcode::Pong, payload);
+                Ok(())
+            }
+            Kind::Pong => Ok(()),
+            Kind::Close => {
+                self.echo_close(payload)?;
+                on(Incoming::Close);
+                Ok(())
+            }
+        }
+    }
+
+    fn continuation(
+        &mut self,
+        fin: bool,
+        payload: &[u8],
+        on: &mut dyn FnMut(Incoming<'_>),
+    ) -> Result<(), ReadError> {
+        let Some(fragments) = self.fragments.as_mut() else {
+            return Err(ReadError::Violation(Violation::Protocol));
+        };
+        if fragments.bytes.len() + payload.len() > self.max_message {
+            return Err(ReadError::Violation(Violation::TooBig));
+        }
+        fragments.bytes.extend_from_slice(payload);
+        if !fin {
+            return Ok(());
+        }
+        let done = self.fragments.take().expect("checked above");
+        deliver(done.text, &done.bytes, on)
+    }
+
+    /// Queues the close frame answering the client's: its code when it gave a valid one.
+    fn echo_close(&mut self, payload: &[u8]) -> Result<(), ReadError> {
+        match payload {
+            [] => frame::control(&mut self.control, Opcode::Close, &[]),
+            [_] => return Err(ReadError::Violation(Violation::Protocol)),
+            [hi, lo, reason @ ..] => {
+                if std::str::from_utf8(reason).is_err() {
+                    return Err(ReadError::Violation(Violation::InvalidUtf8));
+                }
+                frame::control(&mut self.control, Opcode::Close, &[*hi, *lo]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether control frames are waiting to be written.
+    pub fn has_control_output(&self) -> bool {
+        !self.control.is_empty()
+    }
+
+    /// Writes queued control frames, then `frames` as text frames, waiting while the kernel's send
+    /// buffer is full (the caller bounds that wait).
+    pub async fn send(&mut self, frames: &[Utf8Bytes]) -> io::Result<()> {
+        if !self.control.is_empty() {
+            let control = std::mem::take(&mut self.control);
+            write_all(&self.stream, &mut [IoSlice::new(&control)]).await?;
+        }
+        for batch in frames.chunks(FRAMES_PER_WRITE) {
+            let mut headers = [([0u8; 10], 0usize); FRAMES_PER_WRITE];
+            for (head, frame) in headers.iter_mut().zip(batch) {
+                *head = frame::header(Opcode::Text, frame.as_str().len());
+            }
+            let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
+            for (i, (frame, (head, used))) in batch.iter().zip(&headers).enumerate() {
+                slices[2 * i] = IoSlice::new(&head[..*used]);
+                slices[2 * i + 1] = IoSlice::new(frame.as_str().as_bytes());
+            }
+            write_all(&self.stream, &mut slices[..2 * batch.len()]).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends one text frame.
+    pub async fn send_text(&mut self, text: Utf8Bytes) -> io::Result<()> {
+        self.send(std::slice::from_ref(&text)).await
+    }
+
+    /// Sends a close frame after anything queued, then shuts the write side down.
+    pub async fn close(&mut self, code: u16, reason: &str) -> io::Result<()> {
+        frame::close(&mut self.control, code, reason);
+        self.send(&[]).await?;
+        use tokio::io::AsyncWriteExt;
+        self.stream.shutdown().await
+    }
+}
+
+/// Hands a complete message to `on`, checking that text is UTF-8.
+fn deliver(text: bool, payload: &[u8], on: &mut dyn FnMut(Incoming<'_>)) -> Result<(), ReadError> {
+    if !text {
+        on(Incoming::Binary);
+        return Ok(());
+    }
+    match std::str::from_utf8(payload) {
+        Ok(s) => {
+            on(Incoming::Text(s));
+            Ok(())
+        }
+        Err(_) => Err(ReadError::Violation(Violation::InvalidUtf8)),
+    }
+}
+
+/// Writes every slice, waiting for the stream to become writable when the kernel's buffer is full.
+async fn write_all(stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match stream.try_write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => stream.writable().await?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

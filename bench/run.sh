@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 PORT=${PORT:-6101}
 PEERS_DIR=${PEERS_DIR:-/work/peers}
-ALL=(idle fanout-1k fanout-10k fanout-max channels presence-churn trigger)
+ALL=(idle fanout-1k fanout-5k fanout-max channels presence-churn trigger)
 SCENARIOS=("${@:-${ALL[@]}}")
 SERVER_PID=""
 
@@ -131,10 +131,10 @@ run_target() {
   for s in "${SCENARIOS[@]}"; do
     if [[ "$TARGET_NAME" == bare && ! "$s" =~ ^(idle|fanout) ]]; then continue; fi
     case "$s" in
-      idle) bench idle idle --connections "$(n 18000)" --channels "$chans" ;;
-      fanout-1k) bench fanout-1k fanout --connections "$(n 1000)" --rate 50 ;;
-      fanout-10k) bench fanout-10k fanout --connections "$(n 10000)" --rate 5 ;;
-      fanout-max) bench fanout-max fanout --connections "$(n 5000)" --rate 0 --publishers 1 ;;
+      idle) bench idle idle --connections "$(n 15000)" --channels "$chans" ;;
+      fanout-1k) bench fanout-1k fanout --connections "$(n 1000)" --rate 100 ;;
+      fanout-5k) bench fanout-5k fanout --connections "$(n 5000)" --rate 20 ;;
+      fanout-max) bench fanout-max fanout --connections "$(n 10000)" --rate 0 --publishers 1 ;;
       channels) bench channels channels --connections "$(n 5000)" --channels "$(n 1000)" --rate 500 ;;
       presence-churn) bench presence-churn presence-churn --connections "$(n 200)" --channels 20 ;;
       trigger) bench trigger trigger --connections 10 --publishers 16 --rate 0 ;;

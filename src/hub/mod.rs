@@ -5,7 +5,6 @@
 mod cache;
 mod channel;
 mod connection;
-mod delivery;
 mod encoded;
 mod outbox;
 mod users;
@@ -17,14 +16,13 @@ use dashmap::DashMap;
 
 pub use cache::{CACHE_TTL, EventCache};
 pub use channel::MemberData;
-pub use connection::{Connection, Identity};
-pub use delivery::Delivery;
+pub use connection::Connection;
 pub use encoded::Encoded;
-pub use outbox::{Opcode, Outbox, Pushed, Work};
+pub use outbox::{Outbox, Pushed};
 pub use users::Users;
 
 use crate::metrics::Metrics;
-use crate::protocol::{self, AppId, ChannelName, Event, PresenceSnapshot, ServerMessage, SocketId};
+use crate::protocol::{AppId, ChannelName, Event, PresenceSnapshot, ServerMessage, SocketId};
 use channel::{ChannelState, Subscriber};
 
 /// Every app's local channels and connections.
@@ -169,35 +167,24 @@ impl AppHub {
             members,
             me: user.as_deref().unwrap_or_default(),
         });
-        let succeeded = ServerMessage::SubscriptionSucceeded {
+        conn.send(&ServerMessage::SubscriptionSucceeded {
             channel: channel.as_str(),
             presence,
-        };
-        conn.enqueue(protocol::encode(conn.dialect, &succeeded));
+        });
         if channel.is_cache() {
             self.replay_cache(conn, channel);
         }
-        let counted = (count_events && !already).then(|| announce_count(&state, channel));
-        let added = match (joined_new_user, &member) {
-            (true, Some(m)) => {
-                let added = ServerMessage::MemberAdded {
-                    channel: channel.as_str(),
-                    user_id: &m.user_id,
-                    user_info: m.user_info.as_deref(),
-                };
-                Some(broadcast(
-                    &state,
-                    &Encoded::new(added),
-                    Some(conn.socket_id),
-                ))
-            }
-            _ => None,
-        };
-        drop(state);
-        conn.outbox.flush();
-        counted.into_iter().chain(added).for_each(|d| {
-            d.flush();
-        });
+        if count_events && !already {
+            announce_count(&state, channel);
+        }
+        if let (true, Some(m)) = (joined_new_user, &member) {
+            let added = ServerMessage::MemberAdded {
+                channel: channel.as_str(),
+                user_id: &m.user_id,
+                user_info: m.user_info.as_deref(),
+            };
+            broadcast(&state, &Encoded::new(added), Some(conn.socket_id));
+        }
     }
 
     /// Subscribes a connection without telling it (server-to-user channels after a sign-in).
@@ -213,16 +200,12 @@ impl AppHub {
     }
 
     fn replay_cache(&self, conn: &Connection, channel: &ChannelName) {
-        let frame = match self.cache.last(channel) {
-            Some((event, _)) => protocol::encode(conn.dialect, &ServerMessage::Event(&event)),
-            None => protocol::encode(
-                conn.dialect,
-                &ServerMessage::CacheMiss {
-                    channel: channel.as_str(),
-                },
-            ),
+        match self.cache.last(channel) {
+            Some((event, _)) => conn.send(&ServerMessage::Event(&event)),
+            None => conn.send(&ServerMessage::CacheMiss {
+                channel: channel.as_str(),
+            }),
         };
-        conn.enqueue(frame);
     }
 
     /// Signed-in users and watchlists.
@@ -249,19 +232,18 @@ impl AppHub {
         let Some(sub) = state.subscribers.remove(&socket_id) else {
             return false;
         };
-        let removed = sub.user.as_ref().filter(|u| state.leave(u)).map(|user| {
+        if let Some(user) = sub.user.as_ref().filter(|u| state.leave(u)) {
             let removed = ServerMessage::MemberRemoved {
                 channel: channel.as_str(),
                 user_id: user,
             };
-            broadcast(&state, &Encoded::new(removed), None)
-        });
-        let counted = count_events.then(|| announce_count(&state, channel));
+            broadcast(&state, &Encoded::new(removed), None);
+        }
+        if count_events {
+            announce_count(&state, channel);
+        }
         let empty = state.subscribers.is_empty();
         drop(state);
-        removed.into_iter().chain(counted).for_each(|d| {
-            d.flush();
-        });
         if empty {
             self.channels
                 .remove_if(channel, |_, s| s.subscribers.is_empty());
@@ -269,14 +251,12 @@ impl AppHub {
         true
     }
 
-    /// Sends `event` to every subscriber but `except`; returns how many connections got it.
+    /// Queues `event` for every subscriber but `except`; returns how many connections got it.
     pub fn publish(&self, event: &Event, except: Option<SocketId>) -> usize {
         let Some(state) = self.channels.get(&event.channel) else {
             return 0;
         };
-        let delivery = broadcast(&state, &Encoded::new(ServerMessage::Event(event)), except);
-        drop(state);
-        delivery.flush()
+        broadcast(&state, &Encoded::new(ServerMessage::Event(event)), except)
     }
 
     /// Every occupied channel, sorted by name.
@@ -328,25 +308,23 @@ fn info(name: &ChannelName, state: &ChannelState) -> ChannelInfo {
 }
 
 /// Tells a non-presence channel's subscribers how many connections it now has.
-fn announce_count(state: &ChannelState, channel: &ChannelName) -> Delivery {
-    if channel.kind() == crate::protocol::ChannelKind::Presence || state.subscribers.is_empty() {
-        return Delivery::default();
+fn announce_count(state: &ChannelState, channel: &ChannelName) {
+    if channel.kind() != crate::protocol::ChannelKind::Presence && !state.subscribers.is_empty() {
+        let count = ServerMessage::SubscriptionCount {
+            channel: channel.as_str(),
+            count: state.subscribers.len(),
+        };
+        broadcast(state, &Encoded::new(count), None);
     }
-    let count = ServerMessage::SubscriptionCount {
-        channel: channel.as_str(),
-        count: state.subscribers.len(),
-    };
-    broadcast(state, &Encoded::new(count), None)
 }
 
-/// Queues one encoded message for every subscriber of a channel but `except`; the caller writes the
-/// returned delivery once it has released the channel.
-fn broadcast(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) -> Delivery {
-    let mut delivery = Delivery::with_capacity(state.subscribers.len());
-    for (id, sub) in &state.subscribers {
-        if Some(*id) != except && sub.conn.enqueue(message.frame(sub.conn.dialect)) {
-            delivery.add(sub.conn.clone());
-        }
-    }
-    delivery
+/// Queues one encoded message for every subscriber of a channel but `except`.
+fn broadcast(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) -> usize {
+    let targets = state
+        .subscribers
+        .iter()
+        .filter(|(id, _)| Some(**id) != except);
+    targets
+        .filter(|(_, sub)| sub.conn.push(message.frame(sub.conn.dialect)))
+        .count()
 }

@@ -115,13 +115,13 @@ fn unmask(payload: &mut [u8], mask: [u8; 4]) {
 }
 
 /// Opcodes of the frames a server sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Opcode {
     /// A text message.
     Text = 0x1,
-    /// A close frame; nothing is written after it.
+    /// A close frame.
     Close = 0x8,
-    /// A pong answering a client's ping.
+    /// A pong answering a ping.
     Pong = 0xA,
 }
 
@@ -145,22 +145,23 @@ pub fn header(opcode: Opcode, length: usize) -> ([u8; 10], usize) {
     (out, used)
 }
 
-/// A whole frame: header and payload in one buffer, for the few frames written before a connection
-/// has a send queue.
-pub fn whole(opcode: Opcode, payload: &[u8]) -> Vec<u8> {
+/// Appends a whole control frame (pong or close) to `out`.
+pub fn control(out: &mut Vec<u8>, opcode: Opcode, payload: &[u8]) {
+    let payload = &payload[..payload.len().min(125)];
     let (head, used) = header(opcode, payload.len());
-    [&head[..used], payload].concat()
+    out.extend_from_slice(&head[..used]);
+    out.extend_from_slice(payload);
 }
 
-/// The payload of a close frame: the code, then the reason cut to fit a control frame.
-pub fn close_payload(code: u16, reason: &str) -> bytes::Bytes {
+/// Appends a close frame with `code` and `reason` (cut to fit a control frame) to `out`.
+pub fn close(out: &mut Vec<u8>, code: u16, reason: &str) {
+    let mut payload = code.to_be_bytes().to_vec();
     let mut cut = reason.len().min(123);
     while !reason.is_char_boundary(cut) {
         cut -= 1;
     }
-    [&code.to_be_bytes()[..], &reason.as_bytes()[..cut]]
-        .concat()
-        .into()
+    payload.extend_from_slice(&reason.as_bytes()[..cut]);
+    control(out, Opcode::Close, &payload);
 }
 
 #[cfg(test)]
@@ -239,7 +240,8 @@ mod tests {
 
     #[test]
     fn close_frames_carry_code_and_reason() {
-        let out = whole(Opcode::Close, &close_payload(4100, "slow"));
+        let mut out = Vec::new();
+        close(&mut out, 4100, "slow");
         assert_eq!(out, [0x88, 6, 0x10, 0x04, b's', b'l', b'o', b'w']);
     }
 }

@@ -12,7 +12,7 @@ use crate::apps::App;
 use crate::auth::{
     CredentialError, DiscoveryError, Grant, resolve_credential, verify_discovery_token,
 };
-use crate::hub::{Connection, Identity};
+use crate::hub::Connection;
 use crate::node::Node;
 use crate::protocol::{self, ClientMessage, CloseCode, Dialect, ServerMessage};
 
@@ -87,15 +87,10 @@ async fn establish(
     dialect: Dialect,
 ) {
     let ws = node.ws_config();
-    let identity = Identity {
-        socket_id: node.next_socket_id(),
-        app_id: app.id.clone(),
-        dialect,
-    };
-    let stream = Some(socket.stream());
     let conn = Arc::new(Connection::new(
-        identity,
-        stream,
+        node.next_socket_id(),
+        app.id.clone(),
+        dialect,
         ws.send_queue,
         node.metrics().clone(),
     ));

@@ -2,9 +2,8 @@
 //! Both end in the same [`session::Session`]; only the handshake and the codec differ.
 
 mod client_events;
-pub(crate) mod frame;
+mod frame;
 mod handshake;
-mod keepalive;
 mod session;
 mod socket;
 mod subscribe;

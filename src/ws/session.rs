@@ -1,19 +1,16 @@
-//! One connection's task: a single loop that selects over the socket, the send queue's calls for help
-//! and the keep-alive timer, so an idle connection costs one task and no extra channel.
+//! One connection's task: a single loop that selects over the socket, the send queue and the keep-alive
+//! timer, so an idle connection costs one task and no extra channel.
 
 use std::sync::Arc;
 
-use std::future::poll_fn;
-
-use tokio::time::timeout;
+use tokio::time::{Instant, sleep_until, timeout};
+use tungstenite::Utf8Bytes;
 
 use super::client_events::ClientEventLimiter;
-use super::frame::close_payload;
-use super::keepalive::{Due, KeepAlive};
+use super::frame::Violation;
 use super::socket::{Incoming, ReadError, Socket};
 use crate::apps::App;
 use crate::auth::Grant;
-use crate::hub::Work;
 use crate::hub::{AppHub, Connection};
 use crate::node::Node;
 use crate::protocol::{self, ChannelName, ClientMessage, CloseCode, ErrorCode, ServerMessage};
@@ -61,35 +58,46 @@ impl Session {
     }
 
     /// Runs until the client leaves, the server closes it, or it falls silent. Its future is what an
-    /// idle connection costs, so it keeps little state across awaits and boxes the cold paths. It does
-    /// not write deliveries: publishers do, through the outbox; it steps in only when the socket's
-    /// buffer is full or the connection must end.
+    /// idle connection costs, so it keeps little state across awaits and boxes the cold paths.
     pub async fn run(mut self, mut socket: Socket) {
-        let mut keepalive = KeepAlive::new(self.node.ws_config());
-        let timer = tokio::time::sleep_until(keepalive.deadline());
-        tokio::pin!(timer);
+        let mut last_seen = Instant::now();
+        let mut awaiting_pong = false;
+        let mut frames = Vec::new();
         loop {
+            let ws = self.node.ws_config();
+            let grace = if awaiting_pong {
+                ws.pong_timeout
+            } else {
+                Default::default()
+            };
+            let deadline = last_seen + ws.activity_timeout + grace;
             let next = tokio::select! {
                 biased;
-                work = poll_fn(|cx| self.conn.outbox.poll_work(cx)) => {
-                    Box::pin(self.write_blocked(&socket, work)).await
-                }
-                readable = poll_fn(|cx| socket.poll_readable(cx)) => {
-                    keepalive.heard();
-                    match readable {
-                        Ok(()) => self.read(&mut socket),
+                _ = self.conn.outbox.ready() => Box::pin(self.flush(&mut socket, &mut frames)).await,
+                readable = socket.readable() => {
+                    last_seen = Instant::now();
+                    awaiting_pong = false;
+                    match readable.map(|()| self.read(&mut socket)) {
+                        Ok(Ok(next)) if !socket.has_control_output() => next,
+                        Ok(Ok(next)) => {
+                            // Pongs and the close echo go out now, even when the client is leaving.
+                            let flushed = Box::pin(self.flush(&mut socket, &mut frames)).await;
+                            if let Next::Stop = next { next } else { flushed }
+                        }
+                        Ok(Err(violation)) => {
+                            Box::pin(close_for_violation(&mut socket, violation)).await;
+                            Next::Stop
+                        }
                         Err(_) => Next::Stop,
                     }
-                }
-                () = &mut timer => {
-                    match keepalive.due() {
-                        Due::Nothing => {}
-                        Due::Ping => {
-                            self.conn.send(&ServerMessage::Ping);
-                        }
-                        Due::Close => self.conn.close(CloseCode::PongTimeout),
+                },
+                _ = sleep_until(deadline) => {
+                    if awaiting_pong {
+                        self.conn.close(CloseCode::PongTimeout);
+                    } else {
+                        self.conn.send(&ServerMessage::Ping);
+                        awaiting_pong = true;
                     }
-                    timer.as_mut().reset(keepalive.deadline());
                     Next::Continue
                 }
             };
@@ -101,45 +109,47 @@ impl Session {
         self.node.metrics().connection_closed();
     }
 
-    /// Handles every message the socket has, sends the pongs and close echo it asks for, and closes
-    /// with the RFC 6455 code when the client broke the framing rules.
-    fn read(&mut self, socket: &mut Socket) -> Next {
+    /// Handles every message the socket has; returns the violation when the client broke RFC 6455.
+    fn read(&mut self, socket: &mut Socket) -> Result<Next, Violation> {
         let mut next = Next::Continue;
         let result = socket.read_available(&mut |message| {
             if let Next::Stop = self.on_message(message) {
                 next = Next::Stop;
             }
         });
-        for (opcode, payload) in socket.take_control() {
-            self.conn.outbox.enqueue(opcode, payload);
-        }
-        self.conn.outbox.flush();
         match result {
-            Ok(()) => next,
-            Err(ReadError::Gone) => Next::Stop,
-            Err(ReadError::Violation(violation)) => {
-                let (code, reason) = violation.close();
-                self.conn
-                    .outbox
-                    .close(None, close_payload(code, reason), false);
-                Next::Continue
-            }
+            Ok(()) => Ok(next),
+            Err(ReadError::Gone) => Ok(Next::Stop),
+            Err(ReadError::Violation(violation)) => Err(violation),
         }
     }
 
-    /// Waits, within the write timeout, for the socket to take more bytes; a client that reads
-    /// nothing for that long is a slow consumer and is dropped.
-    async fn write_blocked(&self, socket: &Socket, work: Work) -> Next {
-        if let Work::Finish = work {
-            return Next::Stop;
-        }
+    /// Writes every queued frame at once; closes the socket when a close was asked.
+    async fn flush(&self, socket: &mut Socket, frames: &mut Vec<Utf8Bytes>) -> Next {
         let limit = self.node.ws_config().write_timeout;
-        match timeout(limit, socket.stream().writable()).await {
-            Ok(Ok(())) => {
-                self.conn.outbox.resume();
-                Next::Continue
-            }
-            Ok(Err(_)) => Next::Stop,
+        let close = self.conn.outbox.drain(frames);
+        let write = async {
+            socket.send(frames).await?;
+            let Some(code) = close else {
+                return Ok(());
+            };
+            let error = ServerMessage::Error {
+                code: Some(code.code()),
+                message: code.reason(),
+            };
+            socket
+                .send_text(protocol::encode(self.conn.dialect, &error))
+                .await?;
+            socket.close(code.code(), code.reason()).await
+        };
+        let written = timeout(limit, write).await;
+        frames.clear();
+        if frames.capacity() > 64 {
+            frames.shrink_to(8);
+        }
+        match written {
+            Ok(Ok(())) if close.is_none() => Next::Continue,
+            Ok(_) => Next::Stop,
             Err(_) => {
                 self.node.metrics().slow_consumer();
                 Next::Stop
@@ -202,4 +212,15 @@ impl Session {
         }
         self.app_hub.remove_connection(self.conn.socket_id);
     }
+}
+
+/// Closes with the RFC 6455 code for what the client did wrong: 1009 for a frame or message over the
+/// size limit, 1007 for invalid UTF-8 in a text message, 1002 for other protocol violations.
+async fn close_for_violation(socket: &mut Socket, violation: Violation) {
+    let (code, reason) = violation.close();
+    let _ = timeout(
+        std::time::Duration::from_secs(1),
+        socket.close(code, reason),
+    )
+    .await;
 }

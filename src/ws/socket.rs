@@ -1,14 +1,10 @@
-//! The reading side of a server-side WebSocket over the TCP stream itself, built to cost little while
-//! idle: it reads only after the stream is readable, into a buffer on the stack, and keeps heap bytes
-//! only for a frame that arrived in pieces or a fragmented message. Once a connection is established,
-//! writing goes through its [`crate::hub::Outbox`]; the few frames sent before that (a refusal) are
-//! written here.
+//! A server-side WebSocket over the TCP stream itself, built to cost little while idle: it reads only
+//! after the stream is readable, into a buffer on the stack, and keeps heap bytes only for a frame that
+//! arrived in pieces, a fragmented message, or output the kernel could not take yet. Frames go out with
+//! vectored writes of a small header in front of payload bytes shared by every subscriber.
 
-use std::io;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::io::{self, IoSlice};
 
-use bytes::Bytes;
 use tokio::net::TcpStream;
 use tungstenite::Utf8Bytes;
 
@@ -18,6 +14,8 @@ use super::frame::{self, Kind, Opcode, Violation};
 const READ_CHUNK: usize = 4096;
 /// Reads per wake-up before yielding to other connections.
 const READS_PER_WAKE: usize = 4;
+/// Frames written per vectored write.
+const FRAMES_PER_WRITE: usize = 16;
 
 /// A message the client sent.
 #[derive(Debug)]
@@ -47,13 +45,13 @@ struct Fragments {
 
 /// One client's WebSocket.
 pub struct Socket {
-    stream: Arc<TcpStream>,
+    stream: TcpStream,
     /// The start of a frame whose end has not arrived; empty when idle.
     partial: Vec<u8>,
     /// A fragmented message in progress; boxed because almost no client fragments.
     fragments: Option<Box<Fragments>>,
-    /// Control frames (pongs, the close echo) for the session to send.
-    control: Vec<(Opcode, Bytes)>,
+    /// Control frames (pongs, the close echo) waiting to go out before anything else.
+    control: Vec<u8>,
     max_message: usize,
     /// `partial` may hold complete frames not handled yet (bytes that came with the handshake, or
     /// messages after the one the handshake asked for).
@@ -64,7 +62,7 @@ impl Socket {
     /// Wraps an upgraded stream; `early` holds bytes the HTTP layer read past the handshake.
     pub fn new(stream: TcpStream, early: &[u8], max_message: usize) -> Self {
         Self {
-            stream: Arc::new(stream),
+            stream,
             partial: early.to_vec(),
             fragments: None,
             control: Vec::new(),
@@ -73,18 +71,12 @@ impl Socket {
         }
     }
 
-    /// The stream, shared with the connection's send queue.
-    pub fn stream(&self) -> Arc<TcpStream> {
-        self.stream.clone()
-    }
-
-    /// Ready when reading would not block (or complete frames are already buffered). Registers only
-    /// the calling task's waker, so polling it in a loop costs no allocation or list insertion.
-    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Resolves when reading would not block (or bytes are already waiting from the handshake).
+    pub async fn readable(&self) -> io::Result<()> {
         if self.buffered {
-            return Poll::Ready(Ok(()));
+            return Ok(());
         }
-        self.stream.poll_read_ready(cx)
+        self.stream.readable().await
     }
 
     /// Reads what the stream has without waiting and hands every complete message to `on`.
@@ -96,9 +88,7 @@ impl Socket {
     /// session. `None` is a binary message or a close.
     pub async fn first_message(&mut self) -> Result<Option<String>, ReadError> {
         loop {
-            std::future::poll_fn(|cx| self.poll_readable(cx))
-                .await
-                .map_err(|_| ReadError::Gone)?;
+            self.readable().await.map_err(|_| ReadError::Gone)?;
             let mut first = None;
             self.read(
                 &mut |m| {
@@ -211,8 +201,7 @@ impl Socket {
             }
             Kind::Continuation => self.continuation(fin, payload, on),
             Kind::Ping => {
-                let pong = Bytes::copy_from_slice(payload);
-                self.control.push((Opcode::Pong, pong));
+                frame::control(&mut self.control, Opcode::Pong, payload);
                 Ok(())
             }
             Kind::Pong => Ok(()),
@@ -246,53 +235,58 @@ impl Socket {
 
     /// Queues the close frame answering the client's: its code when it gave a valid one.
     fn echo_close(&mut self, payload: &[u8]) -> Result<(), ReadError> {
-        let echo = match payload {
-            [] => Bytes::new(),
+        match payload {
+            [] => frame::control(&mut self.control, Opcode::Close, &[]),
             [_] => return Err(ReadError::Violation(Violation::Protocol)),
             [hi, lo, reason @ ..] => {
                 if std::str::from_utf8(reason).is_err() {
                     return Err(ReadError::Violation(Violation::InvalidUtf8));
                 }
-                Bytes::copy_from_slice(&[*hi, *lo])
+                frame::control(&mut self.control, Opcode::Close, &[*hi, *lo]);
             }
-        };
-        self.control.push((Opcode::Close, echo));
+        }
         Ok(())
     }
 
-    /// Control frames the session must send (pongs, the close echo), oldest first.
-    pub fn take_control(&mut self) -> Vec<(Opcode, Bytes)> {
-        std::mem::take(&mut self.control)
+    /// Whether control frames are waiting to be written.
+    pub fn has_control_output(&self) -> bool {
+        !self.control.is_empty()
     }
 
-    /// Sends one text frame, before the connection has a send queue.
-    pub async fn send_text(&mut self, text: Utf8Bytes) -> io::Result<()> {
-        write_all(
-            &self.stream,
-            &frame::whole(Opcode::Text, text.as_str().as_bytes()),
-        )
-        .await
-    }
-
-    /// Sends a close frame, before the connection has a send queue; the stream closes when dropped.
-    pub async fn close(&mut self, code: u16, reason: &str) -> io::Result<()> {
-        let payload = frame::close_payload(code, reason);
-        write_all(&self.stream, &frame::whole(Opcode::Close, &payload)).await
-    }
-}
-
-/// Writes all of `bytes`, waiting whenever the kernel's buffer is full.
-async fn write_all(stream: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
-    while !bytes.is_empty() {
-        stream.writable().await?;
-        match stream.try_write(bytes) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e),
+    /// Writes queued control frames, then `frames` as text frames, waiting while the kernel's send
+    /// buffer is full (the caller bounds that wait).
+    pub async fn send(&mut self, frames: &[Utf8Bytes]) -> io::Result<()> {
+        if !self.control.is_empty() {
+            let control = std::mem::take(&mut self.control);
+            write_all(&self.stream, &mut [IoSlice::new(&control)]).await?;
         }
+        for batch in frames.chunks(FRAMES_PER_WRITE) {
+            let mut headers = [([0u8; 10], 0usize); FRAMES_PER_WRITE];
+            for (head, frame) in headers.iter_mut().zip(batch) {
+                *head = frame::header(Opcode::Text, frame.as_str().len());
+            }
+            let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
+            for (i, (frame, (head, used))) in batch.iter().zip(&headers).enumerate() {
+                slices[2 * i] = IoSlice::new(&head[..*used]);
+                slices[2 * i + 1] = IoSlice::new(frame.as_str().as_bytes());
+            }
+            write_all(&self.stream, &mut slices[..2 * batch.len()]).await?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Sends one text frame.
+    pub async fn send_text(&mut self, text: Utf8Bytes) -> io::Result<()> {
+        self.send(std::slice::from_ref(&text)).await
+    }
+
+    /// Sends a close frame after anything queued, then shuts the write side down.
+    pub async fn close(&mut self, code: u16, reason: &str) -> io::Result<()> {
+        frame::close(&mut self.control, code, reason);
+        self.send(&[]).await?;
+        use tokio::io::AsyncWriteExt;
+        self.stream.shutdown().await
+    }
 }
 
 /// Hands a complete message to `on`, checking that text is UTF-8.
@@ -308,4 +302,19 @@ fn deliver(text: bool, payload: &[u8], on: &mut dyn FnMut(Incoming<'_>)) -> Resu
         }
         Err(_) => Err(ReadError::Violation(Violation::InvalidUtf8)),
     }
+}
+
+/// Writes every slice, waiting for the stream to become writable when the kernel's buffer is full.
+async fn write_all(stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match stream.try_write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => stream.writable().await?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

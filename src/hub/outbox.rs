@@ -4,8 +4,9 @@
 
 use std::collections::VecDeque;
 
-use parking_lot::Mutex;
-use tokio::sync::Notify;
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::{Mutex, MutexGuard};
 use tungstenite::Utf8Bytes;
 
 use crate::protocol::CloseCode;
@@ -14,12 +15,13 @@ use crate::protocol::CloseCode;
 struct State {
     frames: VecDeque<Utf8Bytes>,
     close: Option<CloseCode>,
+    /// The writer, parked until there is something to write; woken (and cleared) by the next push.
+    waker: Option<Waker>,
 }
 
 /// The queue between publishers and one connection's writer.
 pub struct Outbox {
     state: Mutex<State>,
-    ready: Notify,
     capacity: usize,
 }
 
@@ -39,7 +41,6 @@ impl Outbox {
     pub fn new(capacity: usize) -> Self {
         Self {
             state: Mutex::new(State::default()),
-            ready: Notify::new(),
             capacity: capacity.max(1),
         }
     }
@@ -53,16 +54,11 @@ impl Outbox {
         if state.frames.len() >= self.capacity {
             state.close = Some(CloseCode::SlowConsumer);
             state.frames = VecDeque::new();
-            drop(state);
-            self.ready.notify_one();
+            wake(state);
             return Pushed::Overflowed;
         }
-        let was_empty = state.frames.is_empty();
         state.frames.push_back(frame);
-        drop(state);
-        if was_empty {
-            self.ready.notify_one();
-        }
+        wake(state);
         Pushed::Queued
     }
 
@@ -72,8 +68,7 @@ impl Outbox {
         if state.close.is_none() {
             state.close = Some(code);
         }
-        drop(state);
-        self.ready.notify_one();
+        wake(state);
     }
 
     /// Moves every queued frame into `into`; returns the close code once the connection must close.
@@ -86,9 +81,32 @@ impl Outbox {
         state.close
     }
 
-    /// Resolves when frames were queued or a close was asked since the last drain.
+    /// Ready when frames are queued or a close was asked; otherwise parks the writer's waker, which
+    /// the next push takes and wakes.
+    pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.state.lock();
+        if !state.frames.is_empty() || state.close.is_some() {
+            return Poll::Ready(());
+        }
+        match &state.waker {
+            Some(parked) if parked.will_wake(cx.waker()) => {}
+            _ => state.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Resolves when frames are queued or a close was asked.
     pub async fn ready(&self) {
-        self.ready.notified().await
+        std::future::poll_fn(|cx| self.poll_ready(cx)).await
+    }
+}
+
+/// Wakes the parked writer, if any, after releasing the lock.
+fn wake(mut state: MutexGuard<'_, State>) {
+    let waker = state.waker.take();
+    drop(state);
+    if let Some(waker) = waker {
+        waker.wake();
     }
 }
 

@@ -4,6 +4,7 @@
 mod client_events;
 mod frame;
 mod handshake;
+mod keepalive;
 mod session;
 mod socket;
 mod subscribe;

@@ -3,11 +3,14 @@
 
 use std::sync::Arc;
 
-use tokio::time::{Instant, sleep_until, timeout};
+use std::future::poll_fn;
+
+use tokio::time::timeout;
 use tungstenite::Utf8Bytes;
 
 use super::client_events::ClientEventLimiter;
 use super::frame::Violation;
+use super::keepalive::{Due, KeepAlive};
 use super::socket::{Incoming, ReadError, Socket};
 use crate::apps::App;
 use crate::auth::Grant;
@@ -60,23 +63,20 @@ impl Session {
     /// Runs until the client leaves, the server closes it, or it falls silent. Its future is what an
     /// idle connection costs, so it keeps little state across awaits and boxes the cold paths.
     pub async fn run(mut self, mut socket: Socket) {
-        let mut last_seen = Instant::now();
-        let mut awaiting_pong = false;
+        let mut keepalive = KeepAlive::new(self.node.ws_config());
+        let timer = tokio::time::sleep_until(keepalive.deadline());
+        tokio::pin!(timer);
         let mut frames = Vec::new();
         loop {
-            let ws = self.node.ws_config();
-            let grace = if awaiting_pong {
-                ws.pong_timeout
-            } else {
-                Default::default()
-            };
-            let deadline = last_seen + ws.activity_timeout + grace;
+            // Futures here are polled in place (`poll_fn`, the pinned timer): nothing is registered
+            // and unregistered per delivery.
             let next = tokio::select! {
                 biased;
-                _ = self.conn.outbox.ready() => Box::pin(self.flush(&mut socket, &mut frames)).await,
-                readable = socket.readable() => {
-                    last_seen = Instant::now();
-                    awaiting_pong = false;
+                () = poll_fn(|cx| self.conn.outbox.poll_ready(cx)) => {
+                    Box::pin(self.flush(&mut socket, &mut frames)).await
+                }
+                readable = poll_fn(|cx| socket.poll_readable(cx)) => {
+                    keepalive.heard();
                     match readable.map(|()| self.read(&mut socket)) {
                         Ok(Ok(next)) if !socket.has_control_output() => next,
                         Ok(Ok(next)) => {
@@ -91,13 +91,15 @@ impl Session {
                         Err(_) => Next::Stop,
                     }
                 },
-                _ = sleep_until(deadline) => {
-                    if awaiting_pong {
-                        self.conn.close(CloseCode::PongTimeout);
-                    } else {
-                        self.conn.send(&ServerMessage::Ping);
-                        awaiting_pong = true;
+                () = &mut timer => {
+                    match keepalive.due() {
+                        Due::Nothing => {}
+                        Due::Ping => {
+                            self.conn.send(&ServerMessage::Ping);
+                        }
+                        Due::Close => self.conn.close(CloseCode::PongTimeout),
                     }
+                    timer.as_mut().reset(keepalive.deadline());
                     Next::Continue
                 }
             };

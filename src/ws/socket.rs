@@ -4,6 +4,7 @@
 //! vectored writes of a small header in front of payload bytes shared by every subscriber.
 
 use std::io::{self, IoSlice};
+use std::task::{Context, Poll};
 
 use tokio::net::TcpStream;
 use tungstenite::Utf8Bytes;
@@ -71,12 +72,13 @@ impl Socket {
         }
     }
 
-    /// Resolves when reading would not block (or bytes are already waiting from the handshake).
-    pub async fn readable(&self) -> io::Result<()> {
+    /// Ready when reading would not block (or complete frames are already buffered). Registers only
+    /// the calling task's waker, so polling it in a loop costs no allocation or list insertion.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.buffered {
-            return Ok(());
+            return Poll::Ready(Ok(()));
         }
-        self.stream.readable().await
+        self.stream.poll_read_ready(cx)
     }
 
     /// Reads what the stream has without waiting and hands every complete message to `on`.
@@ -88,7 +90,9 @@ impl Socket {
     /// session. `None` is a binary message or a close.
     pub async fn first_message(&mut self) -> Result<Option<String>, ReadError> {
         loop {
-            self.readable().await.map_err(|_| ReadError::Gone)?;
+            std::future::poll_fn(|cx| self.poll_readable(cx))
+                .await
+                .map_err(|_| ReadError::Gone)?;
             let mut first = None;
             self.read(
                 &mut |m| {

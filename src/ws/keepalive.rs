@@ -1,0 +1,101 @@
+//! The server side of keep-alive: ping a client that has been silent for `activity_timeout`, and close
+//! one that stays silent `pong_timeout` longer. Hearing from the client only records the time; the
+//! timer is re-armed when it fires, so a busy connection does not touch the timer wheel per message.
+
+use tokio::time::{Duration, Instant};
+
+use crate::config::WebSocketConfig;
+
+/// What to do when the timer fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// The client spoke since: just wait longer.
+    Nothing,
+    /// Silent for `activity_timeout`: ping it.
+    Ping,
+    /// No answer to the ping within `pong_timeout`: close it.
+    Close,
+}
+
+/// One connection's keep-alive clock.
+pub struct KeepAlive {
+    activity: Duration,
+    pong: Duration,
+    last_heard: Instant,
+    pinged: bool,
+}
+
+impl KeepAlive {
+    /// A clock that starts now.
+    pub fn new(config: &WebSocketConfig) -> Self {
+        Self {
+            activity: config.activity_timeout,
+            pong: config.pong_timeout,
+            last_heard: Instant::now(),
+            pinged: false,
+        }
+    }
+
+    /// The client sent something.
+    pub fn heard(&mut self) {
+        self.last_heard = Instant::now();
+        self.pinged = false;
+    }
+
+    /// When the timer should next fire.
+    pub fn deadline(&self) -> Instant {
+        let grace = if self.pinged {
+            self.pong
+        } else {
+            Duration::ZERO
+        };
+        self.last_heard + self.activity + grace
+    }
+
+    /// Called when the timer fired: what is due now.
+    pub fn due(&mut self) -> Due {
+        if Instant::now() < self.deadline() {
+            Due::Nothing
+        } else if self.pinged {
+            Due::Close
+        } else {
+            self.pinged = true;
+            Due::Ping
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> WebSocketConfig {
+        WebSocketConfig {
+            activity_timeout: Duration::from_secs(10),
+            pong_timeout: Duration::from_secs(3),
+            ..WebSocketConfig::default()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pings_after_silence_then_closes_without_an_answer() {
+        let mut k = KeepAlive::new(&config());
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(k.due(), Due::Ping);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(k.due(), Due::Close);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hearing_from_the_client_postpones_the_ping() {
+        let mut k = KeepAlive::new(&config());
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        k.heard();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert_eq!(k.due(), Due::Nothing);
+        tokio::time::sleep_until(k.deadline()).await;
+        assert_eq!(k.due(), Due::Ping);
+        k.heard();
+        assert_eq!(k.deadline(), Instant::now() + Duration::from_secs(10));
+    }
+}

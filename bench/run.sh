@@ -3,7 +3,9 @@
 # writes JSON, a Markdown summary and an SVG chart under bench/results/TARGET/.
 #
 # Usage: bench/run.sh [SCENARIO...]        (default: all scenarios)
-#   scenarios: idle fanout-1k fanout-10k fanout-max channels presence-churn trigger
+#   scenarios: idle fanout-1k fanout-5k fanout-max channels presence-churn trigger
+#   linearity (not in the default set): scale-1k scale-2k scale-5k scale-10k
+#                                       idlech-0 idlech-1k idlech-10k
 #
 # Environment:
 #   TARGET=lattestream  start target/release/lattestream (default)
@@ -29,6 +31,9 @@ SCENARIOS=("${@:-${ALL[@]}}")
 SERVER_PID=""
 
 log() { printf '\n==> %s\n' "$*" >&2; }
+
+# "10k" -> 10000, "500" -> 500.
+kilo() { if [[ "$1" == *k ]]; then echo $(( ${1%k} * 1000 )); else echo "$1"; fi; }
 
 # Size of a scenario knob, divided by 10 in QUICK mode.
 n() { if [[ -n "${QUICK:-}" ]]; then echo $(( ($1 + 9) / 10 )); else echo "$1"; fi; }
@@ -111,7 +116,7 @@ run_target() {
   TARGET_NAME=$1
   OUT=bench/results/$TARGET_NAME${DIALECT:+-$DIALECT}
   mkdir -p "$OUT"
-  rm -f "$OUT"/*.json "$OUT/server.log"
+  rm -f "$OUT/server.log"
   if [[ "$TARGET_NAME" != external ]]; then
     export BENCH_URL="ws://127.0.0.1:$PORT"
     case "$TARGET_NAME" in
@@ -129,7 +134,7 @@ run_target() {
   local chans=100
   [[ "$TARGET_NAME" == bare ]] && chans=1
   for s in "${SCENARIOS[@]}"; do
-    if [[ "$TARGET_NAME" == bare && ! "$s" =~ ^(idle|fanout) ]]; then continue; fi
+    if [[ "$TARGET_NAME" == bare && ! "$s" =~ ^(idle|fanout|scale) ]]; then continue; fi
     case "$s" in
       idle) bench idle idle --connections "$(n 15000)" --channels "$chans" ;;
       fanout-1k) bench fanout-1k fanout --connections "$(n 1000)" --rate 100 ;;
@@ -138,6 +143,10 @@ run_target() {
       channels) bench channels channels --connections "$(n 5000)" --channels "$(n 1000)" --rate 500 ;;
       presence-churn) bench presence-churn presence-churn --connections "$(n 200)" --channels 20 ;;
       trigger) bench trigger trigger --connections 10 --publishers 16 --rate 0 ;;
+      # Linearity: the same 10 events/s to 1k…10k subscribers (cost should grow with subscribers)…
+      scale-*) bench "$s" fanout --connections "$(n "$(kilo "${s#scale-}")")" --rate 10 ;;
+      # …and 1k subscribers at 50 events/s beside 0…10k idle channels (cost should stay flat).
+      idlech-*) bench "$s" fanout --connections "$(n 1000)" --rate 50 --idle-channels "$(n "$(kilo "${s#idlech-}")")" ;;
       *) echo "unknown scenario $s" >&2; exit 2 ;;
     esac
   done

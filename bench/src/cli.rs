@@ -127,6 +127,10 @@ pub struct RunArgs {
     /// Most connections one process holds; more are spread over workers.
     #[arg(long, default_value_t = 15_000)]
     pub per_process: usize,
+    /// Extra connections, each alone on a channel no event is sent to: shows
+    /// whether idle channels cost anything on the delivery path.
+    #[arg(long, default_value_t = 0)]
+    pub idle_channels: usize,
     /// Longest wait for outstanding deliveries after publishing stops.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     pub drain_timeout: Duration,

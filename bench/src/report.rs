@@ -30,6 +30,9 @@ pub struct Report {
     pub dropped_connections: u64,
     /// Channels the connections were spread over.
     pub channels: usize,
+    /// Extra idle channels (one connection each, no events) held during the run.
+    #[serde(default)]
+    pub idle_channels: usize,
     /// Requested events per second (0 = as fast as accepted).
     pub rate: f64,
     /// Seconds spent publishing (or holding / churning).
@@ -128,7 +131,10 @@ impl Report {
                     self.dropped_connections
                 ),
             ),
-            ("channels", self.channels.to_string()),
+            (
+                "channels",
+                format!("{} (+ {} idle)", self.channels, self.idle_channels),
+            ),
             (
                 "connect rate",
                 format!(

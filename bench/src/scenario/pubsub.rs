@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 /// Runs `idle`, `fanout`, `channels` or `trigger`.
 pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     let rss = || a.server_pid.and_then(rss_kb);
+    let idle = idle_channels(a).await;
     let mut r = Report {
         rss_before_kb: rss(),
         ..Report::default()
@@ -44,6 +45,7 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     let pool =
         Pool::start(&spec, &a.server, a.per_process, shared.clone()).expect("start subscribers");
     wait_connected(&shared, shape.connections).await;
+    r.idle_channels = a.idle_channels;
     r.connect_secs = t0.elapsed().as_secs_f64();
     r.rss_connected_kb = rss();
     if kind == Kind::Idle {
@@ -60,6 +62,9 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     r.server_cpu_secs = cpu1.0.zip(cpu0.0).map(|(b, a)| b - a);
     r.bench_cpu_secs = cpu1.1 - cpu0.1;
     pool.finish().await;
+    if let Some(idle) = idle {
+        idle.finish().await;
+    }
     r.timeline = progress.stop().await;
     fill(&mut r, &shared, &pubs);
     r.duration_secs = if kind == Kind::Idle {
@@ -74,6 +79,26 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
             .as_secs_f64()
             .max(1e-6);
     r
+}
+
+/// Opens `--idle-channels` connections, each subscribed to its own channel,
+/// before the measured ones (so the server's RSS baseline includes them).
+async fn idle_channels(a: &RunArgs) -> Option<Pool> {
+    if a.idle_channels == 0 {
+        return None;
+    }
+    let spec = GroupSpec {
+        target: target(&a.server),
+        connections: a.idle_channels,
+        offset: 0,
+        channels: a.idle_channels,
+        prefix: "idle-".into(),
+        connect_concurrency: a.server.connect_concurrency,
+    };
+    let shared = Arc::new(Shared::default());
+    let pool = Pool::start(&spec, &a.server, a.per_process, shared.clone()).expect("start idle");
+    wait_connected(&shared, a.idle_channels).await;
+    Some(pool)
 }
 
 /// What to publish: a timed stream, or for `idle` one probe per channel.

@@ -13,6 +13,7 @@ pub mod pool;
 pub mod progress;
 pub mod proto;
 pub mod publish;
+pub mod reader;
 pub mod report;
 pub mod rest;
 pub mod scenario;

@@ -42,6 +42,17 @@ impl Shared {
         self.latency.record(shard, lat);
     }
 
+    /// Records several deliveries at once (one lock for the batch).
+    pub fn record_deliveries(&self, shard: usize, sent_us: &[u64]) {
+        if sent_us.is_empty() {
+            return;
+        }
+        self.received.fetch_add(sent_us.len() as u64, Relaxed);
+        let now = crate::proto::now_us();
+        self.latency
+            .record_all(shard, sent_us.iter().map(|&s| now.saturating_sub(s)));
+    }
+
     /// Records a latency without counting a delivery (e.g. join latency).
     pub fn record_latency(&self, shard: usize, us: u64) {
         self.latency.record(shard, us);
@@ -80,6 +91,13 @@ impl Latency {
     fn record(&self, shard: usize, us: u64) {
         let mut h = self.shards[shard % SHARDS].lock().expect("poisoned");
         h.saturating_record(us.clamp(1, MAX_US));
+    }
+
+    fn record_all(&self, shard: usize, us: impl Iterator<Item = u64>) {
+        let mut h = self.shards[shard % SHARDS].lock().expect("poisoned");
+        for v in us {
+            h.saturating_record(v.clamp(1, MAX_US));
+        }
     }
 
     fn merge(&self, other: &Histogram<u64>) {

@@ -27,14 +27,7 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     };
     let shared = Arc::new(Shared::default());
     let pubs = Arc::new(PubStats::default());
-    let spec = GroupSpec {
-        target: target(&a.server),
-        connections: shape.connections,
-        offset: 0,
-        channels: shape.channels,
-        prefix: "bench-".into(),
-        connect_concurrency: a.server.connect_concurrency,
-    };
+    let spec = group(a, shape.connections, shape.channels, "bench-");
     let progress = Progress::start(
         kind.name().into(),
         shared.clone(),
@@ -81,20 +74,25 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     r
 }
 
+/// `connections` subscribers of this process spread over `channels` channels named `{prefix}N`.
+fn group(a: &RunArgs, connections: usize, channels: usize, prefix: &str) -> GroupSpec {
+    GroupSpec {
+        target: target(&a.server),
+        connections,
+        offset: 0,
+        channels,
+        prefix: prefix.into(),
+        connect_concurrency: a.server.connect_concurrency,
+    }
+}
+
 /// Opens `--idle-channels` connections, each subscribed to its own channel,
 /// before the measured ones (so the server's RSS baseline includes them).
 async fn idle_channels(a: &RunArgs) -> Option<Pool> {
     if a.idle_channels == 0 {
         return None;
     }
-    let spec = GroupSpec {
-        target: target(&a.server),
-        connections: a.idle_channels,
-        offset: 0,
-        channels: a.idle_channels,
-        prefix: "idle-".into(),
-        connect_concurrency: a.server.connect_concurrency,
-    };
+    let spec = group(a, a.idle_channels, a.idle_channels, "idle-");
     let shared = Arc::new(Shared::default());
     let pool = Pool::start(&spec, &a.server, a.per_process, shared.clone()).expect("start idle");
     wait_connected(&shared, a.idle_channels).await;

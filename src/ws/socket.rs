@@ -16,7 +16,7 @@ const READ_CHUNK: usize = 4096;
 /// Reads per wake-up before yielding to other connections.
 const READS_PER_WAKE: usize = 4;
 /// Frames written per vectored write.
-const FRAMES_PER_WRITE: usize = 16;
+const FRAMES_PER_WRITE: usize = 64;
 
 /// A message the client sent.
 #[derive(Debug)]

@@ -29,7 +29,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
@@ -146,7 +146,10 @@ async fn serve_connection(
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
+    // A timer makes hyper's 30 s limit on reading a request's headers take effect, so a client that
+    // opens a connection and sends nothing (or a header a byte at a time) cannot hold it for ever.
     let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
         .serve_connection(TokioIo::new(tcp), service)
         .with_upgrades();
     let mut connection = std::pin::pin!(connection);

@@ -81,3 +81,24 @@ async fn a_pong_keeps_the_connection_alive() {
         );
     }
 }
+
+/// A client that opens a connection and never finishes its request headers is disconnected once
+/// hyper's header timeout (30 s) passes, instead of holding a socket for ever.
+#[tokio::test(start_paused = true)]
+async fn a_connection_that_never_finishes_its_headers_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::with_config(config()).await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"GET /app/key HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let mut rest = Vec::new();
+    // Paused time: the ten minutes pass at once if the server never closes.
+    let closed = tokio::time::timeout(Duration::from_secs(600), tcp.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "still open after ten minutes");
+    assert!(
+        start.elapsed() >= Duration::from_secs(30),
+        "closed before the header timeout"
+    );
+}

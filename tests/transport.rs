@@ -232,3 +232,26 @@ async fn a_fragmented_message_over_the_limit_is_1009() {
     assert_eq!(c.expect_close().await, Some(1009));
     still_receives(&server, &mut w).await;
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_gets_every_frame_whole_and_in_order_later() {
+    let mut config = common::test_config();
+    config.apps[0].settings.rate_limits.enabled = false;
+    let server = TestServer::with_config(config).await;
+    let mut c = server.pusher().await;
+    c.subscribe("backlog", None).await;
+    // About 15 MB: more than the kernel buffers hold, so writes end part-way through frames and the
+    // connection's task finishes them once the client reads again.
+    let filler = "x".repeat(30_000);
+    for seq in 0..500 {
+        server
+            .trigger("backlog", "chunk", json!({"seq": seq, "filler": filler}))
+            .await;
+    }
+    for seq in 0..500 {
+        let frame = c.expect("chunk").await;
+        let data = common::data_of(&frame);
+        assert_eq!(data["seq"], seq);
+        assert_eq!(data["filler"].as_str().map(str::len), Some(30_000));
+    }
+}

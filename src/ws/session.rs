@@ -73,7 +73,10 @@ impl Session {
             let next = tokio::select! {
                 biased;
                 () = poll_fn(|cx| self.conn.outbox.poll_ready(cx)) => {
-                    Box::pin(self.flush(&mut socket, &mut frames)).await
+                    match self.flush_now(&mut socket, &mut frames) {
+                        Ok(next) => next,
+                        Err(written) => Box::pin(self.flush(&mut socket, &mut frames, written)).await,
+                    }
                 }
                 readable = poll_fn(|cx| socket.poll_readable(cx)) => {
                     keepalive.heard();
@@ -81,7 +84,7 @@ impl Session {
                         Ok(Ok(next)) if !socket.has_control_output() => next,
                         Ok(Ok(next)) => {
                             // Pongs and the close echo go out now, even when the client is leaving.
-                            let flushed = Box::pin(self.flush(&mut socket, &mut frames)).await;
+                            let flushed = Box::pin(self.flush(&mut socket, &mut frames, 0)).await;
                             if let Next::Stop = next { next } else { flushed }
                         }
                         Ok(Err(violation)) => {
@@ -126,12 +129,35 @@ impl Session {
         }
     }
 
-    /// Writes every queued frame at once; closes the socket when a close was asked.
-    async fn flush(&self, socket: &mut Socket, frames: &mut Vec<Utf8Bytes>) -> Next {
+    /// Takes every queued frame and writes what the socket takes without waiting. `Err` carries the
+    /// bytes written when [`Session::flush`] must finish the job: the socket is full, control frames
+    /// are waiting, or the connection is closing.
+    fn flush_now(&self, socket: &mut Socket, frames: &mut Vec<Utf8Bytes>) -> Result<Next, usize> {
+        if self.conn.outbox.drain(frames).is_some() || socket.has_control_output() {
+            return Err(0);
+        }
+        match socket.try_send(frames) {
+            Ok((_, true)) => {
+                done_with(frames);
+                Ok(Next::Continue)
+            }
+            Ok((written, false)) => Err(written),
+            Err(_) => Ok(Next::Stop),
+        }
+    }
+
+    /// Writes the drained `frames` past the first `written` bytes (and anything queued since),
+    /// waiting for the socket within the write timeout, then the close when one was asked.
+    async fn flush(
+        &self,
+        socket: &mut Socket,
+        frames: &mut Vec<Utf8Bytes>,
+        written: usize,
+    ) -> Next {
         let limit = self.node.ws_config().write_timeout;
         let close = self.conn.outbox.drain(frames);
         let write = async {
-            socket.send(frames).await?;
+            socket.send_from(frames, written).await?;
             let Some(code) = close else {
                 return Ok(());
             };
@@ -145,10 +171,7 @@ impl Session {
             socket.close(code.code(), code.reason()).await
         };
         let written = timeout(limit, write).await;
-        frames.clear();
-        if frames.capacity() > 64 {
-            frames.shrink_to(8);
-        }
+        done_with(frames);
         match written {
             Ok(Ok(())) if close.is_none() => Next::Continue,
             Ok(_) => Next::Stop,
@@ -213,6 +236,14 @@ impl Session {
             );
         }
         self.app_hub.remove_connection(self.conn.socket_id);
+    }
+}
+
+/// Empties the frame buffer after a flush, giving back memory a burst made it grow.
+fn done_with(frames: &mut Vec<Utf8Bytes>) {
+    frames.clear();
+    if frames.capacity() > 64 {
+        frames.shrink_to(8);
     }
 }
 

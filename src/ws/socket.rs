@@ -257,26 +257,59 @@ impl Socket {
         !self.control.is_empty()
     }
 
-    /// Writes queued control frames, then `frames` as text frames, waiting while the kernel's send
-    /// buffer is full (the caller bounds that wait).
-    pub async fn send(&mut self, frames: &[Utf8Bytes]) -> io::Result<()> {
+    /// Writes `frames` as far as the socket takes them now, without waiting: the common case, which
+    /// needs no future at all. Returns the bytes written (headers included) and whether that was
+    /// everything; control frames must be sent with [`Socket::send`] first.
+    pub fn try_send(&mut self, frames: &[Utf8Bytes]) -> io::Result<(usize, bool)> {
+        debug_assert!(self.control.is_empty());
+        let mut written = 0;
+        for batch in frames.chunks(FRAMES_PER_WRITE) {
+            let headers = Headers::of(batch);
+            let mut slices = headers.slices(batch);
+            let mut left = &mut slices[..2 * batch.len()];
+            while !left.is_empty() {
+                match self.stream.try_write_vectored(left) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => {
+                        written += n;
+                        IoSlice::advance_slices(&mut left, n);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok((written, false)),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok((written, true))
+    }
+
+    /// Writes queued control frames, then `frames` as text frames, leaving out the first `skip`
+    /// bytes (what [`Socket::try_send`] already wrote), waiting while the kernel's send buffer is full
+    /// (the caller bounds that wait).
+    pub async fn send_from(&mut self, frames: &[Utf8Bytes], mut skip: usize) -> io::Result<()> {
         if !self.control.is_empty() {
             let control = std::mem::take(&mut self.control);
             write_all(&self.stream, &mut [IoSlice::new(&control)]).await?;
         }
         for batch in frames.chunks(FRAMES_PER_WRITE) {
-            let mut headers = [([0u8; 10], 0usize); FRAMES_PER_WRITE];
-            for (head, frame) in headers.iter_mut().zip(batch) {
-                *head = frame::header(Opcode::Text, frame.as_str().len());
+            let headers = Headers::of(batch);
+            let total = headers.total(batch);
+            if skip >= total {
+                skip -= total;
+                continue;
             }
-            let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
-            for (i, (frame, (head, used))) in batch.iter().zip(&headers).enumerate() {
-                slices[2 * i] = IoSlice::new(&head[..*used]);
-                slices[2 * i + 1] = IoSlice::new(frame.as_str().as_bytes());
-            }
-            write_all(&self.stream, &mut slices[..2 * batch.len()]).await?;
+            let mut slices = headers.slices(batch);
+            let mut left = &mut slices[..2 * batch.len()];
+            IoSlice::advance_slices(&mut left, std::mem::take(&mut skip));
+            write_all(&self.stream, left).await?;
         }
         Ok(())
+    }
+
+    /// Writes queued control frames, then `frames` as text frames, waiting while the kernel's send
+    /// buffer is full (the caller bounds that wait).
+    pub async fn send(&mut self, frames: &[Utf8Bytes]) -> io::Result<()> {
+        self.send_from(frames, 0).await
     }
 
     /// Sends one text frame.
@@ -305,6 +338,38 @@ fn deliver(text: bool, payload: &[u8], on: &mut dyn FnMut(Incoming<'_>)) -> Resu
             Ok(())
         }
         Err(_) => Err(ReadError::Violation(Violation::InvalidUtf8)),
+    }
+}
+
+/// The frame headers of up to [`FRAMES_PER_WRITE`] text frames, to write in front of their payloads.
+struct Headers([([u8; 10], usize); FRAMES_PER_WRITE]);
+
+impl Headers {
+    fn of(batch: &[Utf8Bytes]) -> Self {
+        let mut headers = [([0u8; 10], 0usize); FRAMES_PER_WRITE];
+        for (head, frame) in headers.iter_mut().zip(batch) {
+            *head = frame::header(Opcode::Text, frame.as_str().len());
+        }
+        Self(headers)
+    }
+
+    /// Header, payload, header, payload… for `batch`; only the first `2 * batch.len()` are used.
+    fn slices<'a>(&'a self, batch: &'a [Utf8Bytes]) -> [IoSlice<'a>; 2 * FRAMES_PER_WRITE] {
+        let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
+        for (i, (frame, (head, used))) in batch.iter().zip(&self.0).enumerate() {
+            slices[2 * i] = IoSlice::new(&head[..*used]);
+            slices[2 * i + 1] = IoSlice::new(frame.as_str().as_bytes());
+        }
+        slices
+    }
+
+    /// Bytes of the batch on the wire.
+    fn total(&self, batch: &[Utf8Bytes]) -> usize {
+        batch
+            .iter()
+            .zip(&self.0)
+            .map(|(f, (_, used))| used + f.as_str().len())
+            .sum()
     }
 }
 

@@ -264,20 +264,14 @@ impl Socket {
         debug_assert!(self.control.is_empty());
         let mut written = 0;
         for batch in frames.chunks(FRAMES_PER_WRITE) {
-            let headers = Headers::of(batch);
-            let mut slices = headers.slices(batch);
-            let mut left = &mut slices[..2 * batch.len()];
-            while !left.is_empty() {
-                match self.stream.try_write_vectored(left) {
-                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                    Ok(n) => {
-                        written += n;
-                        IoSlice::advance_slices(&mut left, n);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok((written, false)),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
+            // One frame is the usual delivery: build its two slices, not room for sixty-four.
+            let (n, done) = match batch.len() {
+                1 => write_batch_now::<1>(&self.stream, batch)?,
+                _ => write_batch_now::<FRAMES_PER_WRITE>(&self.stream, batch)?,
+            };
+            written += n;
+            if !done {
+                return Ok((written, false));
             }
         }
         Ok((written, true))
@@ -292,14 +286,14 @@ impl Socket {
             write_all(&self.stream, &mut [IoSlice::new(&control)]).await?;
         }
         for batch in frames.chunks(FRAMES_PER_WRITE) {
-            let headers = Headers::of(batch);
+            let headers = Headers::<FRAMES_PER_WRITE>::of(batch);
             let total = headers.total(batch);
             if skip >= total {
                 skip -= total;
                 continue;
             }
             let mut slices = headers.slices(batch);
-            let mut left = &mut slices[..2 * batch.len()];
+            let mut left = &mut slices.as_flattened_mut()[..2 * batch.len()];
             IoSlice::advance_slices(&mut left, std::mem::take(&mut skip));
             write_all(&self.stream, left).await?;
         }
@@ -341,24 +335,27 @@ fn deliver(text: bool, payload: &[u8], on: &mut dyn FnMut(Incoming<'_>)) -> Resu
     }
 }
 
-/// The frame headers of up to [`FRAMES_PER_WRITE`] text frames, to write in front of their payloads.
-struct Headers([([u8; 10], usize); FRAMES_PER_WRITE]);
+/// The frame headers of up to `N` text frames, to write in front of their payloads.
+struct Headers<const N: usize>([([u8; 10], usize); N]);
 
-impl Headers {
+impl<const N: usize> Headers<N> {
+    /// Headers for `batch`, which holds at most `N` frames.
     fn of(batch: &[Utf8Bytes]) -> Self {
-        let mut headers = [([0u8; 10], 0usize); FRAMES_PER_WRITE];
+        let mut headers = [([0u8; 10], 0usize); N];
         for (head, frame) in headers.iter_mut().zip(batch) {
             *head = frame::header(Opcode::Text, frame.as_str().len());
         }
         Self(headers)
     }
 
-    /// Header, payload, header, payload… for `batch`; only the first `2 * batch.len()` are used.
-    fn slices<'a>(&'a self, batch: &'a [Utf8Bytes]) -> [IoSlice<'a>; 2 * FRAMES_PER_WRITE] {
-        let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
-        for (i, (frame, (head, used))) in batch.iter().zip(&self.0).enumerate() {
-            slices[2 * i] = IoSlice::new(&head[..*used]);
-            slices[2 * i + 1] = IoSlice::new(frame.as_str().as_bytes());
+    /// Header and payload of each frame of `batch`; pairs past `batch.len()` are empty.
+    fn slices<'a>(&'a self, batch: &'a [Utf8Bytes]) -> [[IoSlice<'a>; 2]; N] {
+        let mut slices = [[IoSlice::new(&[]); 2]; N];
+        for (pair, (frame, (head, used))) in slices.iter_mut().zip(batch.iter().zip(&self.0)) {
+            *pair = [
+                IoSlice::new(&head[..*used]),
+                IoSlice::new(frame.as_str().as_bytes()),
+            ];
         }
         slices
     }
@@ -373,17 +370,44 @@ impl Headers {
     }
 }
 
-/// Writes every slice, waiting for the stream to become writable when the kernel's buffer is full.
-async fn write_all(stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
-    IoSlice::advance_slices(&mut slices, 0);
+/// Writes a batch of at most `N` frames as far as the socket takes it now: (bytes written, all of it).
+fn write_batch_now<const N: usize>(
+    stream: &TcpStream,
+    batch: &[Utf8Bytes],
+) -> io::Result<(usize, bool)> {
+    let headers = Headers::<N>::of(batch);
+    let mut slices = headers.slices(batch);
+    let mut left = &mut slices.as_flattened_mut()[..2 * batch.len()];
+    let written = write_now(stream, &mut left)?;
+    Ok((written, left.is_empty()))
+}
+
+/// Writes slices until they are all written or the socket would block; returns the bytes written
+/// and leaves `slices` at what is left.
+fn write_now(stream: &TcpStream, slices: &mut &mut [IoSlice<'_>]) -> io::Result<usize> {
+    let mut written = 0;
     while !slices.is_empty() {
         match stream.try_write_vectored(slices) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => IoSlice::advance_slices(&mut slices, n),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => stream.writable().await?,
+            Ok(n) => {
+                written += n;
+                IoSlice::advance_slices(slices, n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(written)
+}
+
+/// Writes every slice, waiting for the stream to become writable when the kernel's buffer is full.
+async fn write_all(stream: &TcpStream, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    loop {
+        write_now(stream, &mut slices)?;
+        if slices.is_empty() {
+            return Ok(());
+        }
+        stream.writable().await?;
+    }
 }

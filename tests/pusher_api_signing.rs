@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pusher_sign::{PusherApi, hmac_sha256_hex, md5_hex, now};
+use common::pusher_sign::{PusherApi, Reply, hmac_sha256_hex, md5_hex, now};
 use common::{OTHER_KEY, TestServer};
 use serde_json::json;
 
@@ -11,6 +11,17 @@ const BODY: &str = r#"{"name":"e","channels":["c"],"data":"{}"}"#;
 
 fn events_url(api: &PusherApi, query: &str) -> String {
     format!("{}{}?{query}", api.base, api.path("/events"))
+}
+
+/// Posts `body` to the events endpoint with an already signed `query`.
+async fn post_events(api: &PusherApi, query: &str, body: &str) -> Reply {
+    api.send("POST", &events_url(api, query), Some(body)).await
+}
+
+/// The reply is a 401 whose plain-text explanation starts with `reason`.
+fn assert_refused(reply: &Reply, reason: &str) {
+    assert_eq!(reply.status, 401, "{}", reply.text);
+    assert!(reply.text.starts_with(reason), "{}", reply.text);
 }
 
 #[tokio::test]
@@ -33,12 +44,7 @@ async fn a_wrong_secret_is_refused_with_401_in_plain_text() {
     let reply = api
         .post("/events", &serde_json::from_str(BODY).unwrap())
         .await;
-    assert_eq!(reply.status, 401);
-    assert!(
-        reply.text.starts_with("Invalid signature"),
-        "{}",
-        reply.text
-    );
+    assert_refused(&reply, "Invalid signature");
     assert!(!reply.text.contains("lsk_test_secret"));
 }
 
@@ -48,15 +54,7 @@ async fn stale_and_future_timestamps_are_refused() {
     let api = PusherApi::new(&server);
     for timestamp in [now() - 610, now() + 610] {
         let query = api.query("POST", "/events", &[], Some(BODY), timestamp);
-        let reply = api
-            .send("POST", &events_url(&api, &query), Some(BODY))
-            .await;
-        assert_eq!(reply.status, 401, "{timestamp}");
-        assert!(
-            reply.text.starts_with("Timestamp expired"),
-            "{}",
-            reply.text
-        );
+        assert_refused(&post_events(&api, &query, BODY).await, "Timestamp expired");
     }
 }
 
@@ -67,27 +65,20 @@ async fn a_request_replayed_outside_the_window_is_refused() {
     // The same signed request, as captured 590 s ago (still valid) and 610 s ago (expired); the margins
     // absorb a clock tick between signing and checking.
     let recent = api.query("POST", "/events", &[], Some(BODY), now() - 590);
-    let replayed = api
-        .send("POST", &events_url(&api, &recent), Some(BODY))
-        .await;
+    let replayed = post_events(&api, &recent, BODY).await;
     assert_eq!(replayed.status, 200, "{}", replayed.text);
     let captured = now() - 610;
     let old = api.query("POST", "/events", &[], Some(BODY), captured);
-    let replayed = api.send("POST", &events_url(&api, &old), Some(BODY)).await;
+    let replayed = post_events(&api, &old, BODY).await;
     assert_eq!(replayed.status, 401);
     // Moving the timestamp forward breaks the signature instead.
     let refreshed = old.replace(
         &format!("auth_timestamp={captured}"),
         &format!("auth_timestamp={}", now()),
     );
-    let reply = api
-        .send("POST", &events_url(&api, &refreshed), Some(BODY))
-        .await;
-    assert_eq!(reply.status, 401);
-    assert!(
-        reply.text.starts_with("Invalid signature"),
-        "{}",
-        reply.text
+    assert_refused(
+        &post_events(&api, &refreshed, BODY).await,
+        "Invalid signature",
     );
 }
 
@@ -97,17 +88,15 @@ async fn a_changed_body_or_a_missing_body_md5_is_refused_with_401() {
     let api = PusherApi::new(&server);
     let query = api.query("POST", "/events", &[], Some(BODY), now());
     let tampered = BODY.replace("\"e\"", "\"f\"");
-    let reply = api
-        .send("POST", &events_url(&api, &query), Some(&tampered))
-        .await;
-    assert_eq!(reply.status, 401);
-    assert!(reply.text.starts_with("Invalid body_md5"), "{}", reply.text);
+    assert_refused(
+        &post_events(&api, &query, &tampered).await,
+        "Invalid body_md5",
+    );
     let unsigned_body = api.query("POST", "/events", &[], None, now());
-    let reply = api
-        .send("POST", &events_url(&api, &unsigned_body), Some(BODY))
-        .await;
-    assert_eq!(reply.status, 401);
-    assert!(reply.text.starts_with("Invalid body_md5"), "{}", reply.text);
+    assert_refused(
+        &post_events(&api, &unsigned_body, BODY).await,
+        "Invalid body_md5",
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 
 import { startServer, APP_KEY } from './server.mjs';
 import { startAuthServer } from './auth-server.mjs';
-import { Pusher, next } from './helpers.mjs';
+import { Pusher, clientOptions, next } from './helpers.mjs';
 
 test('the LATTESTREAM_APP_* app serves pusher-js, with client events on', async () => {
   const server = await startServer({ appFrom: 'env' });
@@ -14,15 +14,10 @@ test('the LATTESTREAM_APP_* app serves pusher-js, with client events on', async 
   const clients = [];
   try {
     const client = () => {
-      const p = new Pusher(APP_KEY, {
-        wsHost: '127.0.0.1',
-        wsPort: server.port,
-        forceTLS: false,
-        enabledTransports: ['ws'],
-        cluster: 'local',
-        disableStats: true,
-        channelAuthorization: { endpoint: auth.endpoint, transport: 'ajax' },
-      });
+      const p = new Pusher(
+        APP_KEY,
+        clientOptions(server, { channelAuthorization: { endpoint: auth.endpoint, transport: 'ajax' } }),
+      );
       clients.push(p);
       return p;
     };

@@ -10,6 +10,19 @@ export { Pusher };
 /** Upper bound for any one wait: a hang guard, not a delay (every wait ends on an event). */
 export const WAIT_MS = 5000;
 
+/** pusher-js options that point a client at the test server over plain WebSocket; `extra` adds to them. */
+export function clientOptions(server, extra = {}) {
+  return {
+    wsHost: '127.0.0.1',
+    wsPort: server.port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    cluster: 'local',
+    disableStats: true,
+    ...extra,
+  };
+}
+
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function within(promise, what, ms = WAIT_MS) {
   let timer;
@@ -65,15 +78,12 @@ export async function startEnv() {
   /** A pusher-js client; `user` ({id, name}) goes to the auth endpoint as form params. */
   function client({ user } = {}) {
     const params = user ? { user_id: user.id, user_name: user.name ?? user.id } : {};
-    const pusher = new Pusher(server.key, {
-      wsHost: '127.0.0.1',
-      wsPort: server.port,
-      forceTLS: false,
-      enabledTransports: ['ws'],
-      cluster: 'local',
-      disableStats: true,
-      channelAuthorization: { endpoint: auth.endpoint, transport: 'ajax', params },
-    });
+    const pusher = new Pusher(
+      server.key,
+      clientOptions(server, {
+        channelAuthorization: { endpoint: auth.endpoint, transport: 'ajax', params },
+      }),
+    );
     clients.push(pusher);
     return pusher;
   }

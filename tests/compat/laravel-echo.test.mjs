@@ -6,25 +6,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Echo from 'laravel-echo';
-import PusherServer from 'pusher';
 
-import { Pusher, within } from './helpers.mjs';
-import { startServer, APP_ID } from './server.mjs';
-import { startLibAuthServer } from './pusher-lib-auth-server.mjs';
+import { Pusher, clientOptions, within } from './helpers.mjs';
+import { startServer } from './server.mjs';
+import { serverLibrary, startLibAuthServer } from './pusher-lib-auth-server.mjs';
 
 let server, auth, lib;
 const echoes = [];
 
 before(async () => {
   server = await startServer();
-  lib = new PusherServer({
-    appId: APP_ID,
-    key: server.key,
-    secret: server.secret,
-    host: '127.0.0.1',
-    port: server.port,
-    useTLS: false,
-  });
+  lib = serverLibrary(server);
   auth = await startLibAuthServer(lib);
 });
 
@@ -41,13 +33,9 @@ async function echoFor(user) {
     broadcaster: 'pusher',
     Pusher,
     key: server.key,
-    cluster: 'local',
-    wsHost: '127.0.0.1',
-    wsPort: server.port,
-    forceTLS: false,
-    enabledTransports: ['ws'],
-    disableStats: true,
-    channelAuthorization: { endpoint: auth.channelEndpoint, transport: 'ajax', params },
+    ...clientOptions(server, {
+      channelAuthorization: { endpoint: auth.channelEndpoint, transport: 'ajax', params },
+    }),
   });
   echoes.push(echo);
   const connected = new Promise((res) => echo.connector.pusher.connection.bind('connected', res));

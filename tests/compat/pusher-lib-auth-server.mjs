@@ -4,7 +4,24 @@
 // authentication through `pusher.authenticateUser(socketId, userData)`. The client names its user with
 // the form fields `user_id`, `user_name` and, for sign-in, `watchlist` (comma-separated user ids).
 
-import { createServer } from 'node:http';
+import PusherServer from 'pusher';
+
+import { APP_ID } from './server.mjs';
+import { serveForms } from './form-server.mjs';
+
+/** The `pusher` library configured for the test server by host and port only, as a backend switching
+ * from Pusher would be; `overrides` change or add options. */
+export function serverLibrary(server, overrides = {}) {
+  return new PusherServer({
+    appId: APP_ID,
+    key: server.key,
+    secret: server.secret,
+    host: '127.0.0.1',
+    port: server.port,
+    useTLS: false,
+    ...overrides,
+  });
+}
 
 /** Answers one form-encoded POST: `/pusher/auth` (channels) or `/pusher/user-auth` (sign-in). */
 function answer(lib, path, form) {
@@ -29,36 +46,18 @@ function answer(lib, path, form) {
 /** Starts the endpoints on 127.0.0.1:0; `lib` is a configured `pusher` instance. */
 export async function startLibAuthServer(lib) {
   const requests = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const path = new URL(req.url, 'http://localhost').pathname;
-      const form = new URLSearchParams(body);
-      requests.push({ path, form: Object.fromEntries(form) });
-      let status, reply;
-      try {
-        [status, reply] = req.method === 'POST' ? answer(lib, path, form) : [405, { error: 'POST only' }];
-      } catch (e) {
-        [status, reply] = [400, { error: String(e.message || e) }];
-      }
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(reply));
-    });
+  const forms = await serveForms(({ method, path, form }) => {
+    requests.push({ path, form: Object.fromEntries(form) });
+    try {
+      return method === 'POST' ? answer(lib, path, form) : [405, { error: 'POST only' }];
+    } catch (e) {
+      return [400, { error: String(e.message || e) }];
+    }
   });
-  await new Promise((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', res);
-  });
-  const base = `http://127.0.0.1:${server.address().port}`;
   return {
-    channelEndpoint: `${base}/pusher/auth`,
-    userEndpoint: `${base}/pusher/user-auth`,
+    channelEndpoint: `${forms.base}/pusher/auth`,
+    userEndpoint: `${forms.base}/pusher/user-auth`,
     requests,
-    async stop() {
-      server.closeAllConnections?.();
-      await new Promise((res) => server.close(res));
-    },
+    stop: forms.stop,
   };
 }

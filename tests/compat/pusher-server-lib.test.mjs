@@ -6,11 +6,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import PusherServer from 'pusher';
 
-import { Pusher as PusherClient, next, record, until, within } from './helpers.mjs';
-import { startServer, APP_ID } from './server.mjs';
-import { startLibAuthServer } from './pusher-lib-auth-server.mjs';
+import { Pusher as PusherClient, clientOptions, next, record, until, within } from './helpers.mjs';
+import { startServer } from './server.mjs';
+import { serverLibrary, startLibAuthServer } from './pusher-lib-auth-server.mjs';
 
 // A fixed 32-byte master key for the encrypted channel (test data, not a secret).
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -19,16 +18,7 @@ let server, auth, lib;
 const clients = [];
 
 function library(overrides = {}) {
-  return new PusherServer({
-    appId: APP_ID,
-    key: server.key,
-    secret: server.secret,
-    host: '127.0.0.1',
-    port: server.port,
-    useTLS: false,
-    encryptionMasterKeyBase64: MASTER_KEY,
-    ...overrides,
-  });
+  return serverLibrary(server, { encryptionMasterKeyBase64: MASTER_KEY, ...overrides });
 }
 
 before(async () => {
@@ -47,16 +37,13 @@ after(async () => {
 async function connected(user) {
   const params = user ? { user_id: user.id, user_name: user.name ?? user.id } : {};
   if (user?.watchlist) params.watchlist = user.watchlist.join(',');
-  const client = new PusherClient(server.key, {
-    wsHost: '127.0.0.1',
-    wsPort: server.port,
-    forceTLS: false,
-    enabledTransports: ['ws'],
-    cluster: 'local',
-    disableStats: true,
-    channelAuthorization: { endpoint: auth.channelEndpoint, transport: 'ajax', params },
-    userAuthentication: { endpoint: auth.userEndpoint, transport: 'ajax', params },
-  });
+  const client = new PusherClient(
+    server.key,
+    clientOptions(server, {
+      channelAuthorization: { endpoint: auth.channelEndpoint, transport: 'ajax', params },
+      userAuthentication: { endpoint: auth.userEndpoint, transport: 'ajax', params },
+    }),
+  );
   clients.push(client);
   await next(client.connection, 'connected', 'pusher-js to connect');
   return client;

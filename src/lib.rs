@@ -5,9 +5,11 @@
 //! - [`protocol`]: wire types of both dialects, codes, the codecs.
 //! - [`auth`]: key formats, channel signatures, access tokens.
 //! - [`apps`]: tenants, their settings, the embedded store.
-//! - [`hub`]: local sockets, subscriptions, presence rosters, fan-out into bounded send queues.
+//! - [`hub`]: local sockets, subscriptions, presence rosters, fan-out through each channel's bounded
+//!   shared log.
 //! - [`node`]: the core the handlers call.
-//! - [`http`]: the REST API and the router; `ws`: the WebSocket endpoints and sessions.
+//! - [`http`]: the REST API, the router and the thread HTTP runs on; `ws`: the WebSocket endpoints
+//!   and sessions.
 //! - [`ratelimit`]: REST rate limits per app and endpoint, behind a small trait.
 //! - [`config`]: the typed configuration tree.
 //!
@@ -32,9 +34,11 @@ use std::time::Duration;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tracing::instrument::WithSubscriber;
 
 use apps::{App, AppError, AppStore, Apps, SqliteStore};
 use config::Config;
+use http::HttpThread;
 use node::Node;
 use protocol::{AppId, CloseCode};
 
@@ -96,7 +100,8 @@ fn announce(app: &App) {
 }
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` resolves, then asks every client to
-/// reconnect (4200) and waits up to `drain` for them to go.
+/// reconnect (4200) and waits up to `drain` for them to go. WebSocket sessions run on the runtime this
+/// is called on; HTTP on a thread of its own unless `http.dedicated_thread` is off.
 pub async fn serve(
     listener: TcpListener,
     node: Arc<Node>,
@@ -104,9 +109,38 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     drain: Duration,
 ) -> std::io::Result<()> {
+    node.set_session_runtime(tokio::runtime::Handle::current());
     let service = TowerToHyperService::new(http::router(node.clone(), config.http.max_body_bytes));
     let (stop, stopped) = tokio::sync::watch::channel(());
-    let mut shutdown = std::pin::pin!(shutdown);
+    let http = HttpThread::start(config.http.dedicated_thread)?;
+    let listener = listener.into_std()?;
+    // The HTTP thread logs where the caller does (a test's scoped subscriber included).
+    let accepting = http.spawn(accept(listener, service, stopped).with_current_subscriber());
+    shutdown.await;
+    let _ = stop.send(());
+    let _ = accepting.await;
+    node.hub()
+        .all_connections()
+        .iter()
+        .for_each(|c| c.close(CloseCode::ReconnectNow));
+    let deadline = tokio::time::Instant::now() + drain;
+    let _ = tokio::time::timeout_at(deadline, stop.closed()).await;
+    while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// Accepts connections until `stopping` fires, serving each on the runtime this runs on.
+async fn accept(
+    listener: std::net::TcpListener,
+    service: TowerToHyperService<axum::Router>,
+    mut stopping: tokio::sync::watch::Receiver<()>,
+) {
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(error) => return tracing::error!(%error, "cannot listen"),
+    };
     loop {
         let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -118,22 +152,11 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            _ = stopping.changed() => return,
         };
-        tokio::spawn(serve_connection(tcp, service.clone(), stopped.clone()));
+        let connection = serve_connection(tcp, service.clone(), stopping.clone());
+        tokio::spawn(connection.with_current_subscriber());
     }
-    drop((listener, stopped));
-    let _ = stop.send(());
-    node.hub()
-        .all_connections()
-        .iter()
-        .for_each(|c| c.close(CloseCode::ReconnectNow));
-    let deadline = tokio::time::Instant::now() + drain;
-    let _ = tokio::time::timeout_at(deadline, stop.closed()).await;
-    while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(())
 }
 
 /// Serves HTTP/1.1 on one accepted connection (WebSocket upgrades included) until it ends, or until

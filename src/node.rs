@@ -2,12 +2,14 @@
 //! connections their ids. HTTP and WebSocket code stay thin by going through here.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tokio::runtime::Handle;
 
 use crate::apps::{App, Apps};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
-use crate::hub::{AppHub, Hub};
+use crate::hub::{AppHub, Hub, Woken};
 use crate::metrics::Metrics;
 use crate::protocol::{CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
@@ -22,6 +24,8 @@ pub struct Node {
     metrics: Arc<Metrics>,
     limiter: Arc<dyn RateLimiter>,
     discovery: (DiscoveryConfig, SocketAddr),
+    /// The runtime WebSocket sessions run on, set by `serve`.
+    sessions: OnceLock<Handle>,
 }
 
 impl Node {
@@ -34,7 +38,7 @@ impl Node {
             id,
             next_seq: AtomicU64::new(1),
             apps,
-            hub: Hub::new(metrics.clone()),
+            hub: Hub::new(metrics.clone(), ws.send_queue),
             ws,
             metrics,
             limiter: Arc::new(MemoryRateLimiter::default()),
@@ -42,6 +46,7 @@ impl Node {
                 DiscoveryConfig::default(),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
             ),
+            sessions: OnceLock::new(),
         }
     }
 
@@ -55,6 +60,16 @@ impl Node {
     pub fn with_discovery(mut self, config: DiscoveryConfig, listen: SocketAddr) -> Self {
         self.discovery = (config, listen);
         self
+    }
+
+    /// Records the runtime WebSocket sessions run on; the first call wins.
+    pub fn set_session_runtime(&self, handle: Handle) {
+        let _ = self.sessions.set(handle);
+    }
+
+    /// The runtime WebSocket sessions run on: the one `serve` was called on (the current one before).
+    pub fn session_runtime(&self) -> Handle {
+        self.sessions.get().cloned().unwrap_or_else(Handle::current)
     }
 
     /// This node's id, the first half of every socket id it hands out.
@@ -104,18 +119,35 @@ impl Node {
 
     /// Publishes an event to the channel's subscribers except `except`; returns how many got it.
     /// Server events (from the REST APIs) on cache channels are remembered for later subscribers.
-    pub fn publish(&self, app: &App, event: &Event, except: Option<SocketId>) -> usize {
+    /// While the channel's slowest subscriber is far behind, it first waits for it (see
+    /// [`crate::hub::ChannelLog::wait_for_room`]), so REST publishers go no faster than events are delivered.
+    pub async fn publish(&self, app: &App, event: &Event, except: Option<SocketId>) -> usize {
         let hub = self.app_hub(app);
+        if let Some(log) = hub.log(&event.channel) {
+            log.wait_for_room(self.ws.write_timeout).await;
+        }
         hub.cache().remember(event);
-        let delivered = hub.publish(event, except);
+        let (delivered, woken) = hub.publish(event, except);
+        self.ring(woken);
         self.metrics.published(delivered);
         delivered
+    }
+
+    /// Wakes the subscribers a REST publish found waiting. Many are woken by one task on the session
+    /// runtime, where each wake is a push onto a local queue; from the HTTP thread each would be a
+    /// cross-thread hand-off, and the REST answer would wait for all of them.
+    fn ring(&self, woken: Woken) {
+        match woken.len() {
+            0 | 1 => woken.ring(),
+            _ => drop(self.session_runtime().spawn(async move { woken.ring() })),
+        }
     }
 
     /// Relays a client event to the channel's other subscribers; unlike [`Node::publish`] it is never
     /// cached, as in Pusher, where only server events fill a cache channel.
     pub fn relay(&self, app: &App, event: &Event, sender: SocketId) -> usize {
-        let delivered = self.app_hub(app).publish(event, Some(sender));
+        let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
+        woken.ring();
         self.metrics.client_event();
         delivered
     }

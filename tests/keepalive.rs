@@ -13,6 +13,8 @@ fn config() -> lattestream::config::Config {
     let mut config = common::test_config();
     config.websocket.activity_timeout = Duration::from_secs(120);
     config.websocket.pong_timeout = Duration::from_secs(30);
+    // Paused time reaches only the test's runtime: HTTP must run there for its timers to be paused too.
+    config.http.dedicated_thread = false;
     config
 }
 

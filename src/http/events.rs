@@ -2,6 +2,7 @@
 //! through the node. Accepts the documented shapes and the official SDK's (`channel` as one name or
 //! several joined by commas, `socketId`, `data` already a JSON string).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -45,16 +46,34 @@ pub async fn trigger(
     meta: RequestMeta,
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<TriggerResponse>, ApiError>) {
-    private_call(&state, &meta, body, Some(Endpoint::Events), |app, body| {
-        trigger_for(&state, app, body)
-    })
+    let (headers, checked) =
+        private_call(&state, &meta, body, Some(Endpoint::Events), check_trigger);
+    let result = match checked {
+        Ok((app, mut answer, events)) => {
+            answer.triggered = publish_all(&state, &app, &events).await;
+            let (event, channels, triggered) =
+                (&answer.event, answer.channels.len(), answer.triggered);
+            tracing::info!(app = %app.id, %event, channels, triggered, "triggered an event");
+            Ok(Json(answer))
+        }
+        Err(e) => Err(e),
+    };
+    (headers, result)
 }
 
-fn trigger_for(
-    state: &AppState,
-    app: &App,
-    body: &[u8],
-) -> Result<Json<TriggerResponse>, ApiError> {
+/// Events checked and ready to publish (each with the socket to leave out), and the answer to fill in.
+type Checked<T> = (Arc<App>, T, Vec<(Event, Option<SocketId>)>);
+
+/// Publishes checked events in order; returns how many connections they were meant for in all.
+async fn publish_all(state: &AppState, app: &App, events: &[(Event, Option<SocketId>)]) -> usize {
+    let mut triggered = 0;
+    for (event, except) in events {
+        triggered += state.node.publish(app, event, *except).await;
+    }
+    triggered
+}
+
+fn check_trigger(app: &Arc<App>, body: &[u8]) -> Result<Checked<TriggerResponse>, ApiError> {
     let req: TriggerRequest =
         serde_json::from_slice(body).map_err(|e| from_json_error(e, &["event", "channels"]))?;
     let names = channel_list(&req)?;
@@ -64,23 +83,26 @@ fn trigger_for(
         req.data,
         req.socket_id.or(req.socket_id_camel),
     )?;
-    let channels = parse_channels(app, &names)?;
-    let mut triggered = 0;
-    for channel in channels {
-        let event = Event {
-            name: event_name.clone(),
-            channel,
-            data: payload.clone(),
-            user_id: None,
-        };
-        triggered += state.node.publish(app, &event, except);
-    }
-    tracing::info!(app = %app.id, event = %event_name, channels = names.len(), triggered, "triggered an event");
-    Ok(Json(TriggerResponse {
+    let events = parse_channels(app, &names)?
+        .into_iter()
+        .map(|channel| {
+            let data = payload.clone();
+            let name = event_name.clone();
+            let event = Event {
+                name,
+                channel,
+                data,
+                user_id: None,
+            };
+            (event, except)
+        })
+        .collect();
+    let answer = TriggerResponse {
         channels: names,
         event: event_name,
-        triggered,
-    }))
+        triggered: 0,
+    };
+    Ok((app.clone(), answer, events))
 }
 
 /// `channels` as given, or `channel` split on commas (a name holding a comma needs `channels`).
@@ -167,16 +189,21 @@ pub async fn batch(
     meta: RequestMeta,
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<BatchResponse>, ApiError>) {
-    private_call(
-        &state,
-        &meta,
-        body,
-        Some(Endpoint::BatchEvents),
-        |app, body| batch_for(&state, app, body),
-    )
+    let endpoint = Some(Endpoint::BatchEvents);
+    let (headers, checked) = private_call(&state, &meta, body, endpoint, check_batch);
+    let result = match checked {
+        Ok((app, mut answer, events)) => {
+            answer.total_triggered = publish_all(&state, &app, &events).await;
+            let (total_events, total_triggered) = (answer.total_events, answer.total_triggered);
+            tracing::info!(app = %app.id, total_events, total_triggered, "triggered a batch");
+            Ok(Json(answer))
+        }
+        Err(e) => Err(e),
+    };
+    (headers, result)
 }
 
-fn batch_for(state: &AppState, app: &App, body: &[u8]) -> Result<Json<BatchResponse>, ApiError> {
+fn check_batch(app: &Arc<App>, body: &[u8]) -> Result<Checked<BatchResponse>, ApiError> {
     let req: BatchRequest =
         serde_json::from_slice(body).map_err(|e| from_json_error(e, &["batch"]))?;
     let items = req
@@ -190,17 +217,12 @@ fn batch_for(state: &AppState, app: &App, body: &[u8]) -> Result<Json<BatchRespo
         .into_iter()
         .map(|item| batch_event(app, item))
         .collect::<Result<Vec<_>, _>>()?;
-    let total_events = events.len();
-    let total_triggered = events
-        .iter()
-        .map(|(event, except)| state.node.publish(app, event, *except))
-        .sum();
-    tracing::info!(app = %app.id, total_events, total_triggered, "triggered a batch");
-    Ok(Json(BatchResponse {
+    let answer = BatchResponse {
         batch_id: next_batch_id(),
-        total_events,
-        total_triggered,
-    }))
+        total_events: events.len(),
+        total_triggered: 0,
+    };
+    Ok((app.clone(), answer, events))
 }
 
 fn batch_event(app: &App, item: BatchItem) -> Result<(Event, Option<SocketId>), ApiError> {

@@ -10,6 +10,7 @@ mod guard;
 mod keys;
 pub mod pusher;
 mod signed;
+mod thread;
 mod token;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 pub use error::ApiError;
+pub use thread::HttpThread;
 
 use crate::auth::NonceCache;
 use crate::node::Node;

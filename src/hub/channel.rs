@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use super::connection::Connection;
+use super::log::{ChannelLog, Slot};
 use crate::protocol::SocketId;
 
 /// A presence member as a subscriber declares it.
@@ -18,9 +18,9 @@ pub struct MemberData {
     pub user_info: Option<Arc<RawValue>>,
 }
 
-/// One subscriber: the connection and, on presence channels, the user it joined as.
+/// One subscriber: its place in the channel's log and, on presence channels, the user it joined as.
 pub(super) struct Subscriber {
-    pub conn: Arc<Connection>,
+    pub slot: Slot,
     pub user: Option<Arc<str>>,
 }
 
@@ -30,16 +30,27 @@ pub(super) struct Member {
     pub connections: u32,
 }
 
-/// Subscribers and roster of one channel.
-#[derive(Default)]
+/// Subscribers, roster and outgoing log of one channel.
 pub(super) struct ChannelState {
     pub subscribers: HashMap<SocketId, Subscriber>,
+    /// What the channel's subscribers have yet to read.
+    pub log: Arc<ChannelLog>,
     pub members: HashMap<Arc<str>, Member>,
     /// Join order of users, so member lists come back in a stable order.
     pub order: Vec<Arc<str>>,
 }
 
 impl ChannelState {
+    /// An empty channel whose log holds at most `capacity` unread entries.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            subscribers: HashMap::new(),
+            log: Arc::new(ChannelLog::new(capacity)),
+            members: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
     /// Adds a member's connection; true when the user is new to the channel.
     pub fn join(&mut self, member: &MemberData) -> bool {
         if let Some(existing) = self.members.get_mut(&member.user_id) {
@@ -92,7 +103,7 @@ mod tests {
 
     #[test]
     fn a_user_on_several_connections_is_one_member() {
-        let mut ch = ChannelState::default();
+        let mut ch = ChannelState::new(8);
         assert!(ch.join(&member("u1")));
         assert!(!ch.join(&member("u1")));
         assert!(ch.join(&member("u2")));

@@ -1,6 +1,7 @@
 //! The hub's handle on one connection: who it is, how it speaks, and its send queue.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 
@@ -19,6 +20,8 @@ pub struct Connection {
     /// Frames waiting to be written.
     pub outbox: Outbox,
     user_id: Mutex<Option<Arc<str>>>,
+    /// The socket is full: the client is not reading what was already written.
+    blocked: AtomicBool,
     metrics: Arc<Metrics>,
 }
 
@@ -38,6 +41,7 @@ impl Connection {
             dialect,
             outbox,
             user_id: Mutex::new(None),
+            blocked: AtomicBool::new(false),
             metrics,
         }
     }
@@ -62,6 +66,25 @@ impl Connection {
     /// Asks the connection's task to close it.
     pub fn close(&self, code: CloseCode) {
         self.outbox.close(code);
+    }
+
+    /// Closes the connection as a slow consumer (4100), counted once however many channels find it
+    /// behind.
+    pub fn cut_off(&self) {
+        if self.outbox.close(CloseCode::SlowConsumer) {
+            self.metrics.slow_consumer();
+        }
+    }
+
+    /// Records whether the connection's task is waiting for its socket to take more bytes; publishers
+    /// do not wait for such a connection to catch up.
+    pub fn set_blocked(&self, blocked: bool) {
+        self.blocked.store(blocked, Ordering::Relaxed);
+    }
+
+    /// True while the connection's task waits for its socket to take more bytes.
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.load(Ordering::Relaxed)
     }
 
     /// The user this connection acts for (from an access token or a sign-in).

@@ -1,11 +1,12 @@
 //! The hub of local sockets: which connection is subscribed to which channel, presence rosters, and the
-//! fan-out that puts one encoded frame into every subscriber's queue. It is the only code that queues
-//! frames for sockets; it never awaits and never writes to a socket itself.
+//! fan-out that appends one encoded frame to a channel's shared log for every subscriber to read. It is
+//! the only code that queues frames for sockets; it never awaits and never writes to a socket itself.
 
 mod cache;
 mod channel;
 mod connection;
 mod encoded;
+mod log;
 mod outbox;
 mod users;
 
@@ -13,12 +14,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dashmap::DashMap;
+use dashmap::mapref::one::RefMut;
 
 pub use cache::{CACHE_TTL, EventCache};
 pub use channel::MemberData;
 pub use connection::Connection;
 pub use encoded::Encoded;
-pub use outbox::{Outbox, Pushed};
+pub use log::{ChannelLog, Read, Slot, Woken};
+pub use outbox::{Outbox, Pushed, ReadyLog};
 pub use users::Users;
 
 use crate::metrics::Metrics;
@@ -29,14 +32,17 @@ use channel::{ChannelState, Subscriber};
 pub struct Hub {
     apps: DashMap<AppId, Arc<AppHub>>,
     metrics: Arc<Metrics>,
+    log_capacity: usize,
 }
 
 impl Hub {
-    /// An empty hub reporting into `metrics`.
-    pub fn new(metrics: Arc<Metrics>) -> Self {
+    /// An empty hub reporting into `metrics`; a subscriber `log_capacity` events behind on a channel
+    /// is closed as a slow consumer.
+    pub fn new(metrics: Arc<Metrics>, log_capacity: usize) -> Self {
         Self {
             apps: DashMap::new(),
             metrics,
+            log_capacity,
         }
     }
 
@@ -45,7 +51,8 @@ impl Hub {
         if let Some(app) = self.apps.get(id) {
             return app.clone();
         }
-        self.apps.entry(id.clone()).or_default().clone()
+        let new = || Arc::new(AppHub::new(self.log_capacity));
+        self.apps.entry(id.clone()).or_insert_with(new).clone()
     }
 
     /// Every connection on this node, across apps.
@@ -61,13 +68,13 @@ impl Hub {
 }
 
 /// One app's channels and connections on this node.
-#[derive(Default)]
 pub struct AppHub {
     channels: DashMap<ChannelName, ChannelState>,
     connections: DashMap<SocketId, Arc<Connection>>,
     count: AtomicUsize,
     cache: EventCache,
     users: Users,
+    log_capacity: usize,
 }
 
 /// A channel as the REST API reports it.
@@ -98,6 +105,24 @@ pub struct MemberInfo {
 pub struct OverQuota;
 
 impl AppHub {
+    /// An app with no connections; each channel's log holds at most `log_capacity` unread events.
+    pub fn new(log_capacity: usize) -> Self {
+        Self {
+            channels: DashMap::new(),
+            connections: DashMap::new(),
+            count: AtomicUsize::new(0),
+            cache: EventCache::default(),
+            users: Users::default(),
+            log_capacity,
+        }
+    }
+
+    /// A channel's state, created empty on first use.
+    fn channel_mut(&self, channel: &ChannelName) -> RefMut<'_, ChannelName, ChannelState> {
+        let new = || ChannelState::new(self.log_capacity);
+        self.channels.entry(channel.clone()).or_insert_with(new)
+    }
+
     /// Registers a connection, unless the app is at `max` connections.
     pub fn add_connection(&self, conn: Arc<Connection>, max: Option<u32>) -> Result<(), OverQuota> {
         let previous = self.count.fetch_add(1, Ordering::AcqRel);
@@ -146,7 +171,7 @@ impl AppHub {
         member: Option<MemberData>,
         count_events: bool,
     ) {
-        let mut state = self.channels.entry(channel.clone()).or_default();
+        let mut state = self.channel_mut(channel);
         let already = state.subscribers.contains_key(&conn.socket_id);
         let user = member.as_ref().map(|m| m.user_id.clone());
         let joined_new_user = match (&member, already) {
@@ -154,13 +179,11 @@ impl AppHub {
             _ => false,
         };
         if !already {
-            state.subscribers.insert(
-                conn.socket_id,
-                Subscriber {
-                    conn: conn.clone(),
-                    user: user.clone(),
-                },
-            );
+            let slot = state.log.join(conn.clone());
+            let user = user.clone();
+            state
+                .subscribers
+                .insert(conn.socket_id, Subscriber { slot, user });
         }
         let roster = user.as_ref().map(|_| state.roster());
         let presence = roster.map(|members| PresenceSnapshot {
@@ -189,14 +212,14 @@ impl AppHub {
 
     /// Subscribes a connection without telling it (server-to-user channels after a sign-in).
     pub fn subscribe_silently(&self, conn: &Arc<Connection>, channel: &ChannelName) {
-        let mut state = self.channels.entry(channel.clone()).or_default();
-        state.subscribers.insert(
-            conn.socket_id,
-            Subscriber {
-                conn: conn.clone(),
-                user: None,
-            },
-        );
+        let mut state = self.channel_mut(channel);
+        if !state.subscribers.contains_key(&conn.socket_id) {
+            let slot = state.log.join(conn.clone());
+            let user = None;
+            state
+                .subscribers
+                .insert(conn.socket_id, Subscriber { slot, user });
+        }
     }
 
     fn replay_cache(&self, conn: &Connection, channel: &ChannelName) {
@@ -232,6 +255,7 @@ impl AppHub {
         let Some(sub) = state.subscribers.remove(&socket_id) else {
             return false;
         };
+        state.log.leave(sub.slot);
         if let Some(user) = sub.user.as_ref().filter(|u| state.leave(u)) {
             let removed = ServerMessage::MemberRemoved {
                 channel: channel.as_str(),
@@ -251,12 +275,21 @@ impl AppHub {
         true
     }
 
-    /// Queues `event` for every subscriber but `except`; returns how many connections got it.
-    pub fn publish(&self, event: &Event, except: Option<SocketId>) -> usize {
+    /// Appends `event` to the channel's log for every subscriber but `except`; returns how many
+    /// connections it is meant for, and the waiting ones the caller must ring.
+    pub fn publish(&self, event: &Event, except: Option<SocketId>) -> (usize, Woken) {
         let Some(state) = self.channels.get(&event.channel) else {
-            return 0;
+            return (0, Woken::default());
         };
-        broadcast(&state, &Encoded::new(ServerMessage::Event(event)), except)
+        let message = Encoded::new(ServerMessage::Event(event));
+        let (audience, woken) = append(&state, &message, except);
+        drop(state);
+        (audience, woken)
+    }
+
+    /// The channel's log, when it has subscribers.
+    pub fn log(&self, channel: &ChannelName) -> Option<Arc<ChannelLog>> {
+        self.channels.get(channel).map(|state| state.log.clone())
     }
 
     /// Every occupied channel, sorted by name.
@@ -318,13 +351,16 @@ fn announce_count(state: &ChannelState, channel: &ChannelName) {
     }
 }
 
-/// Queues one encoded message for every subscriber of a channel but `except`.
-fn broadcast(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) -> usize {
-    let targets = state
-        .subscribers
-        .iter()
-        .filter(|(id, _)| Some(**id) != except);
-    targets
-        .filter(|(_, sub)| sub.conn.push(message.frame(sub.conn.dialect)))
-        .count()
+/// Appends one encoded message to a channel's log for every subscriber but `except` and rings the
+/// waiting ones.
+fn broadcast(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) {
+    append(state, message, except).1.ring();
+}
+
+/// Appends one encoded message to a channel's log for every subscriber but `except`; returns how many
+/// subscribers that is and the waiting ones.
+fn append(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) -> (usize, Woken) {
+    let excluded = except.is_some_and(|id| state.subscribers.contains_key(&id));
+    let audience = state.subscribers.len() - usize::from(excluded);
+    (audience, state.log.append(message, except, audience))
 }

@@ -1,19 +1,27 @@
-//! A connection's bounded send queue. Publishers push shared frames without waiting; the connection's
-//! task drains them all at once into one socket flush. A full queue marks the connection as a slow
-//! consumer to be closed, and drops what it held: memory per connection stays bounded.
+//! A connection's bounded send queue and doorbell. Frames meant for this connection alone are pushed
+//! here; channel events stay in their channel's shared log, and the log only rings this connection
+//! with the slot to read from. The connection's task drains both into one socket flush. A full queue
+//! marks the connection as a slow consumer to be closed, and drops what it held: memory per
+//! connection stays bounded.
 
 use std::collections::VecDeque;
-
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::{Mutex, MutexGuard};
 use tungstenite::Utf8Bytes;
 
+use super::log::{ChannelLog, Slot};
 use crate::protocol::CloseCode;
+
+/// A channel log with entries this connection has not read, and its place in it.
+pub type ReadyLog = (Arc<ChannelLog>, Slot);
 
 #[derive(Default)]
 struct State {
     frames: VecDeque<Utf8Bytes>,
+    /// Channel logs with entries for this connection.
+    logs: Vec<ReadyLog>,
     close: Option<CloseCode>,
     /// The writer, parked until there is something to write; woken (and cleared) by the next push.
     waker: Option<Waker>,
@@ -62,30 +70,46 @@ impl Outbox {
         Pushed::Queued
     }
 
-    /// Asks the writer to close the connection with `code` after what is already queued.
-    pub fn close(&self, code: CloseCode) {
+    /// Rings the writer: the channel log has entries for it at `slot`.
+    pub fn log_ready(&self, log: Arc<ChannelLog>, slot: Slot) {
         let mut state = self.state.lock();
-        if state.close.is_none() {
-            state.close = Some(code);
-        }
+        state.logs.push((log, slot));
         wake(state);
     }
 
-    /// Moves every queued frame into `into`; returns the close code once the connection must close.
-    pub fn drain(&self, into: &mut Vec<Utf8Bytes>) -> Option<CloseCode> {
+    /// Asks the writer to close the connection with `code` after what is already queued; false when
+    /// it was already closing.
+    pub fn close(&self, code: CloseCode) -> bool {
         let mut state = self.state.lock();
-        into.extend(state.frames.drain(..));
+        let first = state.close.is_none();
+        if first {
+            state.close = Some(code);
+        }
+        wake(state);
+        first
+    }
+
+    /// Moves every queued frame into `frames` and every rung log into `logs`; returns the close code
+    /// once the connection must close.
+    pub fn drain(
+        &self,
+        frames: &mut Vec<Utf8Bytes>,
+        logs: &mut Vec<ReadyLog>,
+    ) -> Option<CloseCode> {
+        let mut state = self.state.lock();
+        frames.extend(state.frames.drain(..));
         if state.frames.capacity() > 64 {
             state.frames.shrink_to(8);
         }
+        logs.append(&mut state.logs);
         state.close
     }
 
-    /// Ready when frames are queued or a close was asked; otherwise parks the writer's waker, which
+    /// Ready when frames are queued, a log rang or a close was asked; otherwise parks the writer's waker, which
     /// the next push takes and wakes.
     pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.state.lock();
-        if !state.frames.is_empty() || state.close.is_some() {
+        if !state.frames.is_empty() || !state.logs.is_empty() || state.close.is_some() {
             return Poll::Ready(());
         }
         match &state.waker {
@@ -95,7 +119,7 @@ impl Outbox {
         Poll::Pending
     }
 
-    /// Resolves when frames are queued or a close was asked.
+    /// Resolves when frames are queued, a log rang, or a close was asked.
     pub async fn ready(&self) {
         std::future::poll_fn(|cx| self.poll_ready(cx)).await
     }
@@ -122,7 +146,10 @@ mod tests {
         assert_eq!(outbox.push("c".into()), Pushed::Overflowed);
         assert_eq!(outbox.push("d".into()), Pushed::Closed);
         let mut out = Vec::new();
-        assert_eq!(outbox.drain(&mut out), Some(CloseCode::SlowConsumer));
+        assert_eq!(
+            outbox.drain(&mut out, &mut Vec::new()),
+            Some(CloseCode::SlowConsumer)
+        );
         assert!(out.is_empty());
     }
 
@@ -133,7 +160,10 @@ mod tests {
         outbox.push("b".into());
         outbox.close(CloseCode::ReconnectNow);
         let mut out = Vec::new();
-        assert_eq!(outbox.drain(&mut out), Some(CloseCode::ReconnectNow));
+        assert_eq!(
+            outbox.drain(&mut out, &mut Vec::new()),
+            Some(CloseCode::ReconnectNow)
+        );
         assert_eq!(
             out.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
             ["a", "b"]

@@ -34,7 +34,8 @@ pub async fn lattestream(
     let node = state.node.clone();
     let discovery = query.get("discovery_token").cloned();
     let max = node.ws_config().max_message_bytes;
-    upgrade.on_upgrade(max, move |socket| {
+    let sessions = node.session_runtime();
+    upgrade.on_upgrade(&sessions, max, move |socket| {
         handshake::lattestream(socket, node, discovery)
     })
 }
@@ -52,7 +53,8 @@ pub async fn pusher(
     let node: Arc<crate::node::Node> = state.node.clone();
     let protocol = query.get("protocol").cloned();
     let max = node.ws_config().max_message_bytes;
-    upgrade.on_upgrade(max, move |socket| {
+    let sessions = node.session_runtime();
+    upgrade.on_upgrade(&sessions, max, move |socket| {
         handshake::pusher(socket, node, key, protocol)
     })
 }

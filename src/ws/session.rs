@@ -14,9 +14,13 @@ use super::keepalive::{Due, KeepAlive};
 use super::socket::{Incoming, ReadError, Socket};
 use crate::apps::App;
 use crate::auth::Grant;
-use crate::hub::{AppHub, Connection};
+use crate::hub::{AppHub, Connection, Read, ReadyLog};
 use crate::node::Node;
 use crate::protocol::{self, ChannelName, ClientMessage, CloseCode, ErrorCode, ServerMessage};
+
+/// Frames taken from one channel log per flush; a log with more rings again, so one busy channel
+/// cannot hold the connection's task (or its memory) for long.
+const FRAMES_PER_LOG_READ: usize = 64;
 
 /// What the loop does after handling something.
 enum Next {
@@ -66,16 +70,16 @@ impl Session {
         let mut keepalive = KeepAlive::new(self.node.ws_config());
         let timer = tokio::time::sleep_until(keepalive.deadline());
         tokio::pin!(timer);
-        let mut frames = Vec::new();
+        let mut out = Outgoing::default();
         loop {
             // Futures here are polled in place (`poll_fn`, the pinned timer): nothing is registered
             // and unregistered per delivery.
             let next = tokio::select! {
                 biased;
                 () = poll_fn(|cx| self.conn.outbox.poll_ready(cx)) => {
-                    match self.flush_now(&mut socket, &mut frames) {
+                    match self.flush_now(&mut socket, &mut out) {
                         Ok(next) => next,
-                        Err(written) => Box::pin(self.flush(&mut socket, &mut frames, written)).await,
+                        Err(written) => Box::pin(self.flush(&mut socket, &mut out, written)).await,
                     }
                 }
                 readable = poll_fn(|cx| socket.poll_readable(cx)) => {
@@ -84,7 +88,7 @@ impl Session {
                         Ok(Ok(next)) if !socket.has_control_output() => next,
                         Ok(Ok(next)) => {
                             // Pongs and the close echo go out now, even when the client is leaving.
-                            let flushed = Box::pin(self.flush(&mut socket, &mut frames, 0)).await;
+                            let flushed = Box::pin(self.flush(&mut socket, &mut out, 0)).await;
                             if let Next::Stop = next { next } else { flushed }
                         }
                         Ok(Err(violation)) => {
@@ -129,16 +133,34 @@ impl Session {
         }
     }
 
-    /// Takes every queued frame and writes what the socket takes without waiting. `Err` carries the
+    /// Takes what is waiting for this connection: its own frames first (a subscription's
+    /// confirmation comes before the channel's events), then up to [`FRAMES_PER_LOG_READ`] from each
+    /// channel log that rang. Returns the close code once the connection must close.
+    fn take(&self, out: &mut Outgoing) -> Option<CloseCode> {
+        let close = self.conn.outbox.drain(&mut out.frames, &mut out.logs);
+        if close.is_some() {
+            out.logs.clear();
+            return close;
+        }
+        for (log, slot) in out.logs.drain(..) {
+            let read = log.read(slot, &self.conn, &mut out.frames, FRAMES_PER_LOG_READ);
+            if read == Read::More {
+                self.conn.outbox.log_ready(log, slot);
+            }
+        }
+        None
+    }
+
+    /// Takes what is waiting and writes what the socket takes without waiting. `Err` carries the
     /// bytes written when [`Session::flush`] must finish the job: the socket is full, control frames
     /// are waiting, or the connection is closing.
-    fn flush_now(&self, socket: &mut Socket, frames: &mut Vec<Utf8Bytes>) -> Result<Next, usize> {
-        if self.conn.outbox.drain(frames).is_some() || socket.has_control_output() {
+    fn flush_now(&self, socket: &mut Socket, out: &mut Outgoing) -> Result<Next, usize> {
+        if self.take(out).is_some() || socket.has_control_output() {
             return Err(0);
         }
-        match socket.try_send(frames) {
+        match socket.try_send(&out.frames) {
             Ok((_, true)) => {
-                done_with(frames);
+                out.done();
                 Ok(Next::Continue)
             }
             Ok((written, false)) => Err(written),
@@ -146,16 +168,12 @@ impl Session {
         }
     }
 
-    /// Writes the drained `frames` past the first `written` bytes (and anything queued since),
+    /// Writes the taken frames past the first `written` bytes (and anything waiting since),
     /// waiting for the socket within the write timeout, then the close when one was asked.
-    async fn flush(
-        &self,
-        socket: &mut Socket,
-        frames: &mut Vec<Utf8Bytes>,
-        written: usize,
-    ) -> Next {
+    async fn flush(&self, socket: &mut Socket, out: &mut Outgoing, written: usize) -> Next {
         let limit = self.node.ws_config().write_timeout;
-        let close = self.conn.outbox.drain(frames);
+        let close = self.take(out);
+        let frames = &out.frames;
         let write = async {
             socket.send_from(frames, written).await?;
             let Some(code) = close else {
@@ -170,8 +188,10 @@ impl Session {
                 .await?;
             socket.close(code.code(), code.reason()).await
         };
+        self.conn.set_blocked(true);
         let written = timeout(limit, write).await;
-        done_with(frames);
+        self.conn.set_blocked(false);
+        out.done();
         match written {
             Ok(Ok(())) if close.is_none() => Next::Continue,
             Ok(_) => Next::Stop,
@@ -239,11 +259,23 @@ impl Session {
     }
 }
 
-/// Empties the frame buffer after a flush, giving back memory a burst made it grow.
-fn done_with(frames: &mut Vec<Utf8Bytes>) {
-    frames.clear();
-    if frames.capacity() > 64 {
-        frames.shrink_to(8);
+/// What one flush writes, kept between flushes so its buffers are reused.
+#[derive(Default)]
+struct Outgoing {
+    frames: Vec<Utf8Bytes>,
+    logs: Vec<ReadyLog>,
+}
+
+impl Outgoing {
+    /// Empties the buffers after a flush, giving back memory a burst made them grow.
+    fn done(&mut self) {
+        self.frames.clear();
+        if self.frames.capacity() > 64 {
+            self.frames.shrink_to(8);
+        }
+        if self.logs.capacity() > 16 {
+            self.logs.shrink_to(4);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use tokio::runtime::Handle;
 
 use super::socket::Socket;
 
@@ -60,25 +61,32 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
         && has(header::SEC_WEBSOCKET_VERSION, "13")
 }
 
+/// Registers the stream with the current runtime's reactor (the sessions'), so its readiness is
+/// noticed by the workers that serve it rather than by the HTTP thread that accepted it.
+fn rehome(stream: TcpStream) -> std::io::Result<TcpStream> {
+    TcpStream::from_std(stream.into_std()?)
+}
+
 impl Upgrade {
-    /// Answers 101 and runs `session` on the socket once the client has it; frames and messages larger
-    /// than `max_message` bytes are refused with 1009.
-    pub fn on_upgrade<F, Fut>(self, max_message: usize, session: F) -> Response
+    /// Answers 101 and runs `session` on the socket, on the `sessions` runtime, once the client has
+    /// it; frames and messages larger than `max_message` bytes are refused with 1009.
+    pub fn on_upgrade<F, Fut>(self, sessions: &Handle, max_message: usize, session: F) -> Response
     where
         F: FnOnce(Socket) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let on_upgrade = self.on_upgrade;
-        tokio::spawn(async move {
+        sessions.spawn(async move {
             let Ok(upgraded) = on_upgrade.await else {
                 return;
             };
-            match upgraded.downcast::<TokioIo<TcpStream>>() {
-                Ok(parts) => {
-                    let socket = Socket::new(parts.io.into_inner(), &parts.read_buf, max_message);
-                    session(socket).await;
-                }
-                Err(_) => tracing::warn!("upgraded connection is not a plain TCP stream; dropped"),
+            let Ok(parts) = upgraded.downcast::<TokioIo<TcpStream>>() else {
+                tracing::warn!("upgraded connection is not a plain TCP stream; dropped");
+                return;
+            };
+            match rehome(parts.io.into_inner()) {
+                Ok(stream) => session(Socket::new(stream, &parts.read_buf, max_message)).await,
+                Err(error) => tracing::debug!(%error, "could not move an upgraded socket"),
             }
         });
         let headers = [

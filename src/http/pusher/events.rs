@@ -40,7 +40,7 @@ pub async fn trigger(
     let (template, except) = event_parts(app, body.name, body.data, body.socket_id)?;
     for channel in &channels {
         let event = template.on(channel.clone());
-        state.node.publish(app, &event, except);
+        state.node.publish(app, &event, except).await;
     }
     let info = Info::parse(body.info.as_deref().or(signed.param("info")));
     if info.is_empty() {
@@ -83,7 +83,7 @@ pub async fn batch(
     let app = &signed.app;
     let events = batch_events(app, body.batch)?;
     for (event, except, _) in &events {
-        state.node.publish(app, event, *except);
+        state.node.publish(app, event, *except).await;
     }
     if events.iter().all(|(_, _, info)| info.is_empty()) {
         return Ok(Json(json!({})));

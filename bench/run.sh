@@ -69,7 +69,7 @@ start_server() {
   case "$1" in
     lattestream)
       rm -rf "$OUT/data"
-      RUST_LOG=warn LATTESTREAM_APP_RATE_LIMIT=false LATTESTREAM_APP_ID=1 LATTESTREAM_APP_KEY=lspk_bench \
+      LATTESTREAM_LOG=warn LATTESTREAM_APP_RATE_LIMIT=false LATTESTREAM_APP_ID=1 LATTESTREAM_APP_KEY=lspk_bench \
         LATTESTREAM_APP_SECRET=lsk_benchsecret LATTESTREAM_APP_CLIENT_EVENTS=true \
         target/release/lattestream --addr "127.0.0.1:$PORT" --data-dir "$OUT/data" >>"$logf" 2>&1 &
       SERVER_PID=$! ;;

@@ -53,7 +53,7 @@ pub async fn trigger(
             answer.triggered = publish_all(&state, &app, &events).await;
             let (event, channels, triggered) =
                 (&answer.event, answer.channels.len(), answer.triggered);
-            tracing::info!(app = %app.id, %event, channels, triggered, "triggered an event");
+            tracing::debug!(app = %app.id, %event, channels, triggered, "triggered an event");
             Ok(Json(answer))
         }
         Err(e) => Err(e),
@@ -195,7 +195,7 @@ pub async fn batch(
         Ok((app, mut answer, events)) => {
             answer.total_triggered = publish_all(&state, &app, &events).await;
             let (total_events, total_triggered) = (answer.total_events, answer.total_triggered);
-            tracing::info!(app = %app.id, total_events, total_triggered, "triggered a batch");
+            tracing::debug!(app = %app.id, total_events, total_triggered, "triggered a batch");
             Ok(Json(answer))
         }
         Err(e) => Err(e),

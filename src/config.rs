@@ -103,17 +103,17 @@ impl Default for WebSocketConfig {
 pub struct HttpConfig {
     /// Largest request body accepted; larger bodies get 413.
     pub max_body_bytes: usize,
-    /// Serve HTTP (the REST APIs and WebSocket handshakes) on a thread of its own, so the next event
-    /// is accepted promptly however many sockets the last one is being written to. Off, HTTP shares
+    /// Threads of their own that serve HTTP (the REST APIs and WebSocket handshakes), so the next
+    /// event is accepted promptly however many sockets the last one is being written to; 0 shares
     /// the WebSocket runtime's threads.
-    pub dedicated_thread: bool,
+    pub threads: usize,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
-            dedicated_thread: true,
+            threads: 1,
         }
     }
 }

@@ -8,7 +8,7 @@
 //! - [`hub`]: local sockets, subscriptions, presence rosters, fan-out through each channel's bounded
 //!   shared log.
 //! - [`node`]: the core the handlers call.
-//! - [`http`]: the REST API, the router and the thread HTTP runs on; `ws`: the WebSocket endpoints
+//! - [`http`]: the REST API, the router and the threads HTTP runs on; `ws`: the WebSocket endpoints
 //!   and sessions.
 //! - [`ratelimit`]: REST rate limits per app and endpoint, behind a small trait.
 //! - [`config`]: the typed configuration tree.
@@ -38,7 +38,7 @@ use tracing::instrument::WithSubscriber;
 
 use apps::{App, AppError, AppStore, Apps, SqliteStore};
 use config::Config;
-use http::HttpThread;
+use http::HttpThreads;
 use node::Node;
 use protocol::{AppId, CloseCode};
 
@@ -101,7 +101,7 @@ fn announce(app: &App) {
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` resolves, then asks every client to
 /// reconnect (4200) and waits up to `drain` for them to go. WebSocket sessions run on the runtime this
-/// is called on; HTTP on a thread of its own unless `http.dedicated_thread` is off.
+/// is called on; HTTP on `http.threads` threads of its own (on this runtime when 0).
 pub async fn serve(
     listener: TcpListener,
     node: Arc<Node>,
@@ -112,9 +112,9 @@ pub async fn serve(
     node.set_session_runtime(tokio::runtime::Handle::current());
     let service = TowerToHyperService::new(http::router(node.clone(), config.http.max_body_bytes));
     let (stop, stopped) = tokio::sync::watch::channel(());
-    let http = HttpThread::start(config.http.dedicated_thread)?;
+    let http = HttpThreads::start(config.http.threads)?;
     let listener = listener.into_std()?;
-    // The HTTP thread logs where the caller does (a test's scoped subscriber included).
+    // The HTTP threads log where the caller does (a test's scoped subscriber included).
     let accepting = http.spawn(accept(listener, service, stopped).with_current_subscriber());
     shutdown.await;
     let _ = stop.send(());

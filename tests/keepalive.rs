@@ -14,7 +14,7 @@ fn config() -> lattestream::config::Config {
     config.websocket.activity_timeout = Duration::from_secs(120);
     config.websocket.pong_timeout = Duration::from_secs(30);
     // Paused time reaches only the test's runtime: HTTP must run there for its timers to be paused too.
-    config.http.dedicated_thread = false;
+    config.http.threads = 0;
     config
 }
 

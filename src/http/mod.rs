@@ -10,7 +10,7 @@ mod guard;
 mod keys;
 pub mod pusher;
 mod signed;
-mod thread;
+mod threads;
 mod token;
 
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 pub use error::ApiError;
-pub use thread::HttpThread;
+pub use threads::HttpThreads;
 
 use crate::auth::NonceCache;
 use crate::node::Node;

@@ -1,4 +1,4 @@
-//! The thread HTTP is served on. A fan-out to thousands of sockets keeps the WebSocket runtime's
+//! The threads HTTP is served on. A fan-out to thousands of sockets keeps the WebSocket runtime's
 //! workers busy writing; were HTTP connections tasks among those writers, the next REST call would
 //! wait behind every one of them, and a publisher could send only as fast as the last fan-out drained.
 //! On a thread of its own the operating system schedules it beside the writers instead.
@@ -9,29 +9,29 @@ use std::io;
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::JoinHandle;
 
-/// Where HTTP connections run: a one-thread runtime of their own, or the caller's runtime.
-pub struct HttpThread {
+/// Where HTTP connections run: a runtime of their own, or the caller's runtime.
+pub struct HttpThreads {
     runtime: Option<Runtime>,
 }
 
-impl HttpThread {
-    /// A dedicated thread when `dedicated`, else the current runtime.
-    pub fn start(dedicated: bool) -> io::Result<Self> {
-        let runtime = match dedicated {
-            true => Some(
+impl HttpThreads {
+    /// `threads` threads of their own, or the current runtime when `threads` is 0.
+    pub fn start(threads: usize) -> io::Result<Self> {
+        let runtime = match threads {
+            0 => None,
+            n => Some(
                 Builder::new_multi_thread()
-                    .worker_threads(1)
+                    .worker_threads(n)
                     .thread_name("lattestream-http")
                     .enable_all()
                     .build()?,
             ),
-            false => None,
         };
         Ok(Self { runtime })
     }
 
-    /// Runs `task` on the HTTP thread. I/O objects it creates register with that thread's reactor,
-    /// so readiness is noticed there and not by the busy WebSocket workers.
+    /// Runs `task` on the HTTP threads. I/O objects it creates register with their reactor, so
+    /// readiness is noticed there and not by the busy WebSocket workers.
     pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -44,7 +44,7 @@ impl HttpThread {
     }
 }
 
-impl Drop for HttpThread {
+impl Drop for HttpThreads {
     /// Stops the thread without blocking, which is allowed inside the WebSocket runtime.
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {

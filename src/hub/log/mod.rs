@@ -100,6 +100,7 @@ impl ChannelLog {
             parked: true,
         });
         inner.parked.push(slot);
+        inner.forget_stale_parked();
         slot
     }
 
@@ -222,6 +223,16 @@ impl Inner {
     /// Sequence number the next entry will get.
     fn head(&self) -> u64 {
         self.base + self.entries.len() as u64
+    }
+
+    /// Rebuilds the list of waiting subscribers once slots of subscribers that left outnumber the
+    /// live ones, so a channel with churn and no events does not grow it without bound.
+    fn forget_stale_parked(&mut self) {
+        if self.parked.len() <= 2 * self.cursors.len() + 64 {
+            return;
+        }
+        let parked = self.cursors.iter().filter(|(_, c)| c.parked);
+        self.parked = parked.map(|(slot, _)| slot).collect();
     }
 
     /// Drops entries every subscriber has read, and the room a burst left behind; true when any went.

@@ -138,3 +138,20 @@ async fn publishers_wait_for_a_busy_reader_but_not_for_a_blocked_one() {
         "a blocked reader is not waited for"
     );
 }
+
+#[test]
+fn churn_without_events_does_not_grow_the_waiting_list() {
+    let log = Arc::new(ChannelLog::new(16));
+    let stayer = conn(1);
+    log.join(stayer.clone());
+    for seq in 2..10_000 {
+        let slot = log.join(conn(seq));
+        log.leave(slot);
+    }
+    assert!(log.inner.lock().parked.len() <= 2 + 64);
+    assert_eq!(
+        log.append(&message(0), None, 1).len(),
+        1,
+        "the one left is still woken"
+    );
+}

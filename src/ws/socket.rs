@@ -6,6 +6,7 @@
 use std::io::{self, IoSlice};
 use std::task::{Context, Poll};
 
+use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tungstenite::Utf8Bytes;
 
@@ -383,11 +384,14 @@ fn write_batch_now<const N: usize>(
 }
 
 /// Writes slices until they are all written or the socket would block; returns the bytes written
-/// and leaves `slices` at what is left.
+/// and leaves `slices` at what is left. `sendmsg` rather than `writev`: a socket needs none of the
+/// file layer `writev` goes through (position lock, generic checks), which cost about a tenth of the
+/// server's time in a fan-out.
 fn write_now(stream: &TcpStream, slices: &mut &mut [IoSlice<'_>]) -> io::Result<usize> {
     let mut written = 0;
+    let socket = socket2::SockRef::from(stream);
     while !slices.is_empty() {
-        match stream.try_write_vectored(slices) {
+        match stream.try_io(Interest::WRITABLE, || socket.send_vectored(slices)) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
                 written += n;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
+use super::connection::Connection;
 use super::log::{ChannelLog, Slot};
 use crate::protocol::SocketId;
 
@@ -49,6 +50,22 @@ impl ChannelState {
             members: HashMap::new(),
             order: Vec::new(),
         }
+    }
+
+    /// Adds a subscriber, reading the log from its next entry on, unless it is one already.
+    pub fn add_subscriber(&mut self, conn: &Arc<Connection>, user: Option<Arc<str>>) {
+        if !self.subscribers.contains_key(&conn.socket_id) {
+            let slot = self.log.join(conn.clone());
+            let subscriber = Subscriber { slot, user };
+            self.subscribers.insert(conn.socket_id, subscriber);
+        }
+    }
+
+    /// Removes a subscriber and its place in the log; `None` when it was not one.
+    pub fn remove_subscriber(&mut self, socket_id: SocketId) -> Option<Subscriber> {
+        let subscriber = self.subscribers.remove(&socket_id)?;
+        self.log.leave(subscriber.slot);
+        Some(subscriber)
     }
 
     /// Adds a member's connection; true when the user is new to the channel.

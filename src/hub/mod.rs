@@ -26,7 +26,7 @@ pub use users::Users;
 
 use crate::metrics::Metrics;
 use crate::protocol::{AppId, ChannelName, Event, PresenceSnapshot, ServerMessage, SocketId};
-use channel::{ChannelState, Subscriber};
+use channel::ChannelState;
 
 /// Every app's local channels and connections.
 pub struct Hub {
@@ -178,13 +178,7 @@ impl AppHub {
             (Some(m), false) => state.join(m),
             _ => false,
         };
-        if !already {
-            let slot = state.log.join(conn.clone());
-            let user = user.clone();
-            state
-                .subscribers
-                .insert(conn.socket_id, Subscriber { slot, user });
-        }
+        state.add_subscriber(conn, user.clone());
         let roster = user.as_ref().map(|_| state.roster());
         let presence = roster.map(|members| PresenceSnapshot {
             members,
@@ -212,14 +206,7 @@ impl AppHub {
 
     /// Subscribes a connection without telling it (server-to-user channels after a sign-in).
     pub fn subscribe_silently(&self, conn: &Arc<Connection>, channel: &ChannelName) {
-        let mut state = self.channel_mut(channel);
-        if !state.subscribers.contains_key(&conn.socket_id) {
-            let slot = state.log.join(conn.clone());
-            let user = None;
-            state
-                .subscribers
-                .insert(conn.socket_id, Subscriber { slot, user });
-        }
+        self.channel_mut(channel).add_subscriber(conn, None);
     }
 
     fn replay_cache(&self, conn: &Connection, channel: &ChannelName) {
@@ -252,10 +239,9 @@ impl AppHub {
         let Some(mut state) = self.channels.get_mut(channel) else {
             return false;
         };
-        let Some(sub) = state.subscribers.remove(&socket_id) else {
+        let Some(sub) = state.remove_subscriber(socket_id) else {
             return false;
         };
-        state.log.leave(sub.slot);
         if let Some(user) = sub.user.as_ref().filter(|u| state.leave(u)) {
             let removed = ServerMessage::MemberRemoved {
                 channel: channel.as_str(),
@@ -281,10 +267,7 @@ impl AppHub {
         let Some(state) = self.channels.get(&event.channel) else {
             return (0, Woken::default());
         };
-        let message = Encoded::new(ServerMessage::Event(event));
-        let (audience, woken) = append(&state, &message, except);
-        drop(state);
-        (audience, woken)
+        append(&state, &Encoded::new(ServerMessage::Event(event)), except)
     }
 
     /// The channel's log, when it has subscribers.

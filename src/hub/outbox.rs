@@ -105,8 +105,8 @@ impl Outbox {
         state.close
     }
 
-    /// Ready when frames are queued, a log rang or a close was asked; otherwise parks the writer's waker, which
-    /// the next push takes and wakes.
+    /// Ready when frames are queued, a log rang or a close was asked; otherwise parks the writer's
+    /// waker, which the next push takes and wakes.
     pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.state.lock();
         if !state.frames.is_empty() || !state.logs.is_empty() || state.close.is_some() {
@@ -117,11 +117,6 @@ impl Outbox {
             _ => state.waker = Some(cx.waker().clone()),
         }
         Poll::Pending
-    }
-
-    /// Resolves when frames are queued, a log rang, or a close was asked.
-    pub async fn ready(&self) {
-        std::future::poll_fn(|cx| self.poll_ready(cx)).await
     }
 }
 
@@ -175,7 +170,7 @@ mod tests {
         let outbox = std::sync::Arc::new(Outbox::new(8));
         let waiter = tokio::spawn({
             let outbox = outbox.clone();
-            async move { outbox.ready().await }
+            async move { std::future::poll_fn(|cx| outbox.poll_ready(cx)).await }
         });
         outbox.push("a".into());
         waiter.await.unwrap();

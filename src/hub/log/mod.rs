@@ -111,17 +111,9 @@ impl ChannelLog {
             return;
         };
         inner.dialects[index(cursor.conn.dialect)] -= 1;
-        let me = cursor.conn.socket_id;
         let from = cursor.next.saturating_sub(inner.base) as usize;
-        for entry in inner.entries.iter_mut().skip(from) {
-            if entry.except != Some(me) {
-                entry.unread -= 1;
-            }
-        }
+        release(&mut inner.entries, from, cursor.conn.socket_id);
         let progressed = inner.trim();
-        if inner.cursors.is_empty() {
-            inner.parked = Vec::new();
-        }
         self.signal(inner, progressed);
     }
 
@@ -254,10 +246,7 @@ impl Inner {
         let (base, head) = (self.base, self.head());
         let mut laggards = Vec::new();
         for (_, cursor) in self.cursors.iter_mut().filter(|(_, c)| c.next <= base) {
-            let me = cursor.conn.socket_id;
-            for entry in self.entries.iter_mut().filter(|e| e.except != Some(me)) {
-                entry.unread -= 1;
-            }
+            release(&mut self.entries, 0, cursor.conn.socket_id);
             cursor.next = head;
             laggards.push(cursor.conn.clone());
         }
@@ -278,6 +267,15 @@ impl Inner {
         self.parked = parked;
         self.parked.clear();
         woken
+    }
+}
+
+/// Gives up a subscriber's claim on the entries from position `from` on (those not meant for it
+/// aside), as when it leaves or is cut off before reading them.
+fn release(entries: &mut VecDeque<Entry>, from: usize, subscriber: SocketId) {
+    let claimed = entries.iter_mut().skip(from);
+    for entry in claimed.filter(|e| e.except != Some(subscriber)) {
+        entry.unread -= 1;
     }
 }
 

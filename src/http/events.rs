@@ -48,29 +48,32 @@ pub async fn trigger(
 ) -> (RateHeaders, Result<Json<TriggerResponse>, ApiError>) {
     let (headers, checked) =
         private_call(&state, &meta, body, Some(Endpoint::Events), check_trigger);
-    let result = match checked {
-        Ok((app, mut answer, events)) => {
-            answer.triggered = publish_all(&state, &app, &events).await;
-            let (event, channels, triggered) =
-                (&answer.event, answer.channels.len(), answer.triggered);
+    let result = publish_checked(&state, checked)
+        .await
+        .map(|(app, mut answer, triggered)| {
+            answer.triggered = triggered;
+            let (event, channels) = (&answer.event, answer.channels.len());
             tracing::debug!(app = %app.id, %event, channels, triggered, "triggered an event");
-            Ok(Json(answer))
-        }
-        Err(e) => Err(e),
-    };
+            Json(answer)
+        });
     (headers, result)
 }
 
 /// Events checked and ready to publish (each with the socket to leave out), and the answer to fill in.
 type Checked<T> = (Arc<App>, T, Vec<(Event, Option<SocketId>)>);
 
-/// Publishes checked events in order; returns how many connections they were meant for in all.
-async fn publish_all(state: &AppState, app: &App, events: &[(Event, Option<SocketId>)]) -> usize {
+/// Publishes checked events in order (they were all checked before the first goes out); returns the
+/// app, the answer and how many connections the events were meant for in all.
+async fn publish_checked<T>(
+    state: &AppState,
+    checked: Result<Checked<T>, ApiError>,
+) -> Result<(Arc<App>, T, usize), ApiError> {
+    let (app, answer, events) = checked?;
     let mut triggered = 0;
-    for (event, except) in events {
-        triggered += state.node.publish(app, event, *except).await;
+    for (event, except) in &events {
+        triggered += state.node.publish(&app, event, *except).await;
     }
-    triggered
+    Ok((app, answer, triggered))
 }
 
 fn check_trigger(app: &Arc<App>, body: &[u8]) -> Result<Checked<TriggerResponse>, ApiError> {
@@ -191,15 +194,12 @@ pub async fn batch(
 ) -> (RateHeaders, Result<Json<BatchResponse>, ApiError>) {
     let endpoint = Some(Endpoint::BatchEvents);
     let (headers, checked) = private_call(&state, &meta, body, endpoint, check_batch);
-    let result = match checked {
-        Ok((app, mut answer, events)) => {
-            answer.total_triggered = publish_all(&state, &app, &events).await;
-            let (total_events, total_triggered) = (answer.total_events, answer.total_triggered);
-            tracing::debug!(app = %app.id, total_events, total_triggered, "triggered a batch");
-            Ok(Json(answer))
-        }
-        Err(e) => Err(e),
-    };
+    let result = publish_checked(&state, checked).await.map(|(app, mut answer, triggered)| {
+        answer.total_triggered = triggered;
+        let total_events = answer.total_events;
+        tracing::debug!(app = %app.id, total_events, total_triggered = triggered, "triggered a batch");
+        Json(answer)
+    });
     (headers, result)
 }
 

@@ -19,6 +19,8 @@
 #   PEERS=1             after TARGET, also run soketi and sockudo if installed
 #   DIALECT=lattestream clients speak the LatteStream dialect instead of Pusher
 #                       protocol 7 (results go to bench/results/TARGET-lattestream/)
+#   PIN=1               server on CPU 0, generator on CPU 1 (taskset), so neither
+#                       preempts the other in the middle of a fan-out
 #   QUICK=1             tenth-size runs of 3 s (a check that everything works)
 #   PORT=6101           port for servers this script starts
 set -euo pipefail
@@ -29,6 +31,9 @@ PEERS_DIR=${PEERS_DIR:-/work/peers}
 ALL=(idle fanout-1k fanout-5k fanout-max channels presence-churn trigger)
 SCENARIOS=("${@:-${ALL[@]}}")
 SERVER_PID=""
+# PIN=1 keeps server and generator on a core each (see docs/performance.md, "Method").
+ON_SERVER_CPU=() ON_BENCH_CPU=()
+if [[ -n "${PIN:-}" ]]; then ON_SERVER_CPU=(taskset -c 0) ON_BENCH_CPU=(taskset -c 1); fi
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -71,10 +76,10 @@ start_server() {
       rm -rf "$OUT/data"
       LATTESTREAM_LOG=warn LATTESTREAM_APP_RATE_LIMIT=false LATTESTREAM_APP_ID=1 LATTESTREAM_APP_KEY=lspk_bench \
         LATTESTREAM_APP_SECRET=lsk_benchsecret LATTESTREAM_APP_CLIENT_EVENTS=true \
-        target/release/lattestream --addr "127.0.0.1:$PORT" --data-dir "$OUT/data" >>"$logf" 2>&1 &
+        "${ON_SERVER_CPU[@]}" target/release/lattestream --addr "127.0.0.1:$PORT" --data-dir "$OUT/data" >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
     bare)
-      target/release/lattestream-bare --addr "127.0.0.1:$PORT" >>"$logf" 2>&1 &
+      "${ON_SERVER_CPU[@]}" target/release/lattestream-bare --addr "127.0.0.1:$PORT" >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
     soketi)
       SOKETI_PORT=$PORT SOKETI_DEFAULT_APP_ID=1 SOKETI_DEFAULT_APP_KEY=lspk_bench \
@@ -82,7 +87,7 @@ start_server() {
         SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES=true SOKETI_RATE_LIMITER_DRIVER=local \
         SOKETI_DEFAULT_APP_MAX_BACKEND_EVENTS_PER_SEC=-1 SOKETI_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SEC=-1 \
         SOKETI_DEFAULT_APP_MAX_READ_REQ_PER_SEC=-1 SOKETI_METRICS_ENABLED=false \
-        node "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" start >>"$logf" 2>&1 &
+        "${ON_SERVER_CPU[@]}" node "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" start >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
     sockudo)
       # Its default app allows 100 connections and 100 events/s: lift those.
@@ -92,7 +97,7 @@ start_server() {
         SOCKUDO_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SECOND=1000000 SOCKUDO_DEFAULT_APP_MAX_READ_REQUESTS_PER_SECOND=1000000 \
         SOCKUDO_DEFAULT_APP_MAX_PRESENCE_MEMBERS_PER_CHANNEL=100000 SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES=true \
         RATE_LIMITER_ENABLED=false METRICS_ENABLED=false \
-        "$PEERS_DIR/bin/sockudo" >>"$logf" 2>&1 &
+        "${ON_SERVER_CPU[@]}" "$PEERS_DIR/bin/sockudo" >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
     external) return 0 ;;
   esac
@@ -108,7 +113,7 @@ bench() {
   if [[ "$TARGET_NAME" == external && -n "${BENCH_LABEL:-}" ]]; then label=$BENCH_LABEL; fi
   if [[ -n "$SERVER_PID" ]]; then pid_args=(--server-pid "$SERVER_PID"); fi
   if [[ -n "${BENCH_SERVER_PID:-}" && "$TARGET_NAME" == external ]]; then pid_args=(--server-pid "$BENCH_SERVER_PID"); fi
-  target/release/lattestream-bench "$scenario" --name "$name" --label "$label${DIALECT:+ ($DIALECT ws)}" --json "$OUT/$name.json" \
+  "${ON_BENCH_CPU[@]}" target/release/lattestream-bench "$scenario" --name "$name" --label "$label${DIALECT:+ ($DIALECT ws)}" --json "$OUT/$name.json" \
     --duration "$DURATION" "${pid_args[@]}" "$@" 2>"$OUT/$name.progress" | tee "$OUT/$name.txt" || true
 }
 

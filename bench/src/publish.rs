@@ -81,19 +81,31 @@ async fn publish_all(rest: Arc<Rest>, plan: Arc<Plan>, stats: Arc<PubStats>) -> 
     let start = Instant::now();
     let deadline = start + plan.duration;
     let mut loops = tokio::task::JoinSet::new();
-    for _ in 0..plan.publishers.max(1) {
+    for turn in 0..plan.publishers.max(1) {
         let (rest, plan, stats) = (rest.clone(), plan.clone(), stats.clone());
-        loops.spawn(async move { publisher(&rest, &plan, &stats, deadline).await });
+        loops.spawn(async move { publisher(&rest, &plan, &stats, turn, deadline).await });
     }
     while loops.join_next().await.is_some() {}
     start.elapsed()
 }
 
-/// One publishing loop; paced at `rate / publishers` when a rate is set.
-async fn publisher(rest: &Rest, plan: &Plan, stats: &PubStats, deadline: Instant) {
-    let mut pace = (plan.rate > 0.0).then(|| {
-        let every = Duration::from_secs_f64(plan.publishers.max(1) as f64 / plan.rate);
-        let mut i = tokio::time::interval(every);
+impl Plan {
+    /// When loop `turn` publishes at a fixed rate: its first event's delay and its period. The loops
+    /// take turns one event's spacing apart, so together they publish evenly at `rate`; started
+    /// together, `n` loops would publish in bursts of `n` events, each waiting behind the others,
+    /// and that wait would be reported as the server's latency.
+    fn cadence(&self, turn: usize) -> Option<(Duration, Duration)> {
+        (self.rate > 0.0).then(|| {
+            let spacing = Duration::from_secs_f64(1.0 / self.rate);
+            (spacing * turn as u32, spacing * self.publishers.max(1) as u32)
+        })
+    }
+}
+
+/// One publishing loop; paced by [`Plan::cadence`] when a rate is set.
+async fn publisher(rest: &Rest, plan: &Plan, stats: &PubStats, turn: usize, deadline: Instant) {
+    let mut pace = plan.cadence(turn).map(|(delay, every)| {
+        let mut i = tokio::time::interval_at(tokio::time::Instant::now() + delay, every);
         i.set_missed_tick_behavior(MissedTickBehavior::Burst);
         i
     });
@@ -153,5 +165,42 @@ async fn publish_one(
                 return Instant::now() < deadline;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(rate: f64, publishers: usize) -> Plan {
+        Plan {
+            channels: vec!["c".into()],
+            audience: vec![1],
+            rate,
+            duration: Duration::from_secs(1),
+            max_events: None,
+            publishers,
+            pad: 0,
+        }
+    }
+
+    #[test]
+    fn loops_take_turns_so_events_are_evenly_spaced() {
+        let plan = plan(100.0, 4);
+        let mut ticks: Vec<Duration> = (0..4)
+            .flat_map(|turn| {
+                let (delay, every) = plan.cadence(turn).unwrap();
+                (0..3).map(move |k| delay + every * k)
+            })
+            .collect();
+        ticks.sort();
+        let gaps: Vec<Duration> = ticks.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(ticks.len(), 12);
+        assert!(gaps.iter().all(|g| *g == Duration::from_millis(10)), "{gaps:?}");
+    }
+
+    #[test]
+    fn as_fast_as_accepted_has_no_cadence() {
+        assert_eq!(plan(0.0, 4).cadence(0), None);
     }
 }

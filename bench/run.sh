@@ -113,13 +113,13 @@ bench() {
   if [[ "$TARGET_NAME" == external && -n "${BENCH_LABEL:-}" ]]; then label=$BENCH_LABEL; fi
   if [[ -n "$SERVER_PID" ]]; then pid_args=(--server-pid "$SERVER_PID"); fi
   if [[ -n "${BENCH_SERVER_PID:-}" && "$TARGET_NAME" == external ]]; then pid_args=(--server-pid "$BENCH_SERVER_PID"); fi
-  "${ON_BENCH_CPU[@]}" target/release/lattestream-bench "$scenario" --name "$name" --label "$label${DIALECT:+ ($DIALECT ws)}" --json "$OUT/$name.json" \
+  "${ON_BENCH_CPU[@]}" target/release/lattestream-bench "$scenario" --name "$name" --label "$label${DIALECT:+ ($DIALECT ws)}${PIN:+ pinned}" --json "$OUT/$name.json" \
     --duration "$DURATION" "${pid_args[@]}" "$@" 2>"$OUT/$name.progress" | tee "$OUT/$name.txt" || true
 }
 
 run_target() {
   TARGET_NAME=$1
-  OUT=bench/results/$TARGET_NAME${DIALECT:+-$DIALECT}
+  OUT=bench/results/$TARGET_NAME${DIALECT:+-$DIALECT}${PIN:+-pinned}
   mkdir -p "$OUT"
   rm -f "$OUT/server.log"
   if [[ "$TARGET_NAME" != external ]]; then
@@ -170,7 +170,16 @@ if [[ -n "${PEERS:-}" ]]; then
   [[ -f "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" ]] && run_target soketi
   [[ -x "$PEERS_DIR/bin/sockudo" ]] && run_target sockudo
 fi
-# Side by side: the fan-out runs of every server measured so far.
+# Side by side: the fan-out runs of every server measured so far (pinned runs on a chart of their own).
+shopt -s nullglob
+floating=() pinned=()
+for f in bench/results/*/fanout-*.json; do
+  if [[ "$f" == *-pinned/* ]]; then pinned+=("$f"); else floating+=("$f"); fi
+done
 target/release/lattestream-bench chart --title "fanout: all servers" --out bench/results/fanout-compare.svg \
-  bench/results/*/fanout-*.json
+  "${floating[@]}"
+if ((${#pinned[@]})); then
+  target/release/lattestream-bench chart --title "fanout: all servers, PIN=1" \
+    --out bench/results/fanout-compare-pinned.svg "${pinned[@]}"
+fi
 exit 0

@@ -97,7 +97,10 @@ impl Plan {
     fn cadence(&self, turn: usize) -> Option<(Duration, Duration)> {
         (self.rate > 0.0).then(|| {
             let spacing = Duration::from_secs_f64(1.0 / self.rate);
-            (spacing * turn as u32, spacing * self.publishers.max(1) as u32)
+            (
+                spacing * turn as u32,
+                spacing * self.publishers.max(1) as u32,
+            )
         })
     }
 }
@@ -196,7 +199,10 @@ mod tests {
         ticks.sort();
         let gaps: Vec<Duration> = ticks.windows(2).map(|w| w[1] - w[0]).collect();
         assert_eq!(ticks.len(), 12);
-        assert!(gaps.iter().all(|g| *g == Duration::from_millis(10)), "{gaps:?}");
+        assert!(
+            gaps.iter().all(|g| *g == Duration::from_millis(10)),
+            "{gaps:?}"
+        );
     }
 
     #[test]

@@ -52,13 +52,16 @@ impl ChannelState {
         }
     }
 
-    /// Adds a subscriber, reading the log from its next entry on, unless it is one already.
-    pub fn add_subscriber(&mut self, conn: &Arc<Connection>, user: Option<Arc<str>>) {
-        if !self.subscribers.contains_key(&conn.socket_id) {
-            let slot = self.log.join(conn.clone());
-            let subscriber = Subscriber { slot, user };
-            self.subscribers.insert(conn.socket_id, subscriber);
+    /// Adds a subscriber, reading the log from its next entry on, unless it is one already; true when
+    /// it was added.
+    pub fn add_subscriber(&mut self, conn: &Arc<Connection>, user: Option<Arc<str>>) -> bool {
+        if self.subscribers.contains_key(&conn.socket_id) {
+            return false;
         }
+        let slot = self.log.join(conn.clone());
+        self.subscribers
+            .insert(conn.socket_id, Subscriber { slot, user });
+        true
     }
 
     /// Removes a subscriber and its place in the log; `None` when it was not one.

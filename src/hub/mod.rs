@@ -172,13 +172,12 @@ impl AppHub {
         count_events: bool,
     ) {
         let mut state = self.channel_mut(channel);
-        let already = state.subscribers.contains_key(&conn.socket_id);
         let user = member.as_ref().map(|m| m.user_id.clone());
-        let joined_new_user = match (&member, already) {
-            (Some(m), false) => state.join(m),
+        let added = state.add_subscriber(conn, user.clone());
+        let joined_new_user = match (&member, added) {
+            (Some(m), true) => state.join(m),
             _ => false,
         };
-        state.add_subscriber(conn, user.clone());
         let roster = user.as_ref().map(|_| state.roster());
         let presence = roster.map(|members| PresenceSnapshot {
             members,
@@ -191,7 +190,7 @@ impl AppHub {
         if channel.is_cache() {
             self.replay_cache(conn, channel);
         }
-        if count_events && !already {
+        if count_events && added {
             announce_count(&state, channel);
         }
         if let (true, Some(m)) = (joined_new_user, &member) {

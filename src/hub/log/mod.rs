@@ -256,17 +256,15 @@ impl Inner {
 
     /// Takes the parked subscribers that still are: each is woken once with its slot.
     fn unpark(&mut self) -> Vec<(Arc<Connection>, Slot)> {
-        let parked = std::mem::take(&mut self.parked);
-        let mut woken = Vec::with_capacity(parked.len());
-        for slot in parked.iter().copied() {
-            if let Some(cursor) = self.cursors.get_mut(slot).filter(|c| c.parked) {
-                cursor.parked = false;
-                woken.push((cursor.conn.clone(), slot));
-            }
-        }
-        self.parked = parked;
-        self.parked.clear();
-        woken
+        let Self {
+            parked, cursors, ..
+        } = self;
+        let still = parked.drain(..).filter_map(|slot| {
+            let cursor = cursors.get_mut(slot).filter(|c| c.parked)?;
+            cursor.parked = false;
+            Some((cursor.conn.clone(), slot))
+        });
+        still.collect()
     }
 }
 

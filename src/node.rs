@@ -14,6 +14,11 @@ use crate::metrics::Metrics;
 use crate::protocol::{CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 
+/// Subscribers one task writes an event to when a publish is spread over the session runtime: small
+/// enough that every worker gets a part of a 1,000-subscriber fan-out, large enough that spawning
+/// the tasks costs little next to the writes.
+const RING_PART: usize = 128;
+
 /// One server process.
 pub struct Node {
     id: u32,
@@ -133,13 +138,17 @@ impl Node {
         delivered
     }
 
-    /// Wakes the subscribers a REST publish found waiting. Many are woken by one task on the session
-    /// runtime, where each wake is a push onto a local queue; from the HTTP thread each would be a
-    /// cross-thread hand-off, and the REST answer would wait for all of them.
+    /// Hands an event to the subscribers a publish found waiting. Many are split into parts of
+    /// [`RING_PART`], each written by a task on the session runtime: every core writes, the REST
+    /// answer waits for none of them, and a writer from the session runtime finds each socket's
+    /// readiness where its driver keeps it.
     fn ring(&self, woken: Woken) {
-        match woken.len() {
-            0 | 1 => woken.ring(),
-            _ => drop(self.session_runtime().spawn(async move { woken.ring() })),
+        if woken.len() <= 1 {
+            return woken.ring();
+        }
+        let runtime = self.session_runtime();
+        for part in woken.split(RING_PART) {
+            drop(runtime.spawn(async move { part.ring() }));
         }
     }
 
@@ -147,7 +156,7 @@ impl Node {
     /// cached, as in Pusher, where only server events fill a cache channel.
     pub fn relay(&self, app: &App, event: &Event, sender: SocketId) -> usize {
         let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
-        woken.ring();
+        self.ring(woken);
         self.metrics.client_event();
         delivered
     }

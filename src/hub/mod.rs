@@ -1,6 +1,7 @@
 //! The hub of local sockets: which connection is subscribed to which channel, presence rosters, and the
 //! fan-out that appends one encoded frame to a channel's shared log for every subscriber to read. It is
-//! the only code that queues frames for sockets; it never awaits and never writes to a socket itself.
+//! the only code that queues frames for sockets; it never awaits, and writes to a socket only through
+//! its connection's [`Sink`] while the connection's own task is idle.
 
 mod cache;
 mod channel;
@@ -21,7 +22,7 @@ pub use channel::MemberData;
 pub use connection::Connection;
 pub use encoded::Encoded;
 pub use log::{ChannelLog, Read, Slot, Woken};
-pub use outbox::{Outbox, Pushed, ReadyLog};
+pub use outbox::{Outbox, Pushed, ReadyLog, Sink};
 pub use users::Users;
 
 use crate::metrics::Metrics;

@@ -3,16 +3,35 @@
 //! with the slot to read from. The connection's task drains both into one socket flush. A full queue
 //! marks the connection as a slow consumer to be closed, and drops what it held: memory per
 //! connection stays bounded.
+//!
+//! While the task is idle (nothing queued, not writing), a publisher writes a channel's new entry to
+//! the socket itself ([`Outbox::deliver`]) instead of waking the task: waking a task, polling it and
+//! reading the log under its lock cost a fan-out as much again as the write. The queue's lock is held
+//! for that write, so the task and the publisher never write at the same time, and what the socket
+//! did not take is handed to the task with the count of bytes already written.
 
 use std::collections::VecDeque;
+use std::io;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::{Mutex, MutexGuard};
 use tungstenite::Utf8Bytes;
 
-use super::log::{ChannelLog, Slot};
+use super::connection::Connection;
+use super::log::{ChannelLog, Read, Slot};
 use crate::protocol::CloseCode;
+
+/// Entries a publisher writes for a subscriber at once; one is the usual case (a publish finds the
+/// subscriber caught up), more when publishes raced.
+const DIRECT_READ_LIMIT: usize = 16;
+
+/// A connection's socket, as publishers write to it while its task is idle.
+pub trait Sink: Send + Sync {
+    /// Writes `frames` as text frames as far as the socket takes them without waiting: the bytes
+    /// written (headers included) and whether that was all of them.
+    fn try_send(&self, frames: &[Utf8Bytes]) -> io::Result<(usize, bool)>;
+}
 
 /// A channel log with entries this connection has not read, and its place in it.
 pub type ReadyLog = (Arc<ChannelLog>, Slot);
@@ -25,6 +44,20 @@ struct State {
     close: Option<CloseCode>,
     /// The writer, parked until there is something to write; woken (and cleared) by the next push.
     waker: Option<Waker>,
+    /// The socket, while the connection's task runs.
+    sink: Option<Arc<dyn Sink>>,
+    /// The task took frames and is writing them: publishers must not write now.
+    writing: bool,
+    /// Bytes at the start of `frames` a publisher already wrote.
+    written: usize,
+}
+
+impl State {
+    /// Whether a publisher may write to the socket now: the task is neither writing nor has anything
+    /// to write before the publisher's frames.
+    fn idle(&self) -> bool {
+        !self.writing && self.frames.is_empty() && self.logs.is_empty() && self.close.is_none()
+    }
 }
 
 /// The queue between publishers and one connection's writer.
@@ -61,7 +94,10 @@ impl Outbox {
         }
         if state.frames.len() >= self.capacity {
             state.close = Some(CloseCode::SlowConsumer);
-            state.frames = VecDeque::new();
+            // Frames a publisher began writing must be finished before the close frame.
+            if state.written == 0 {
+                state.frames = VecDeque::new();
+            }
             wake(state);
             return Pushed::Overflowed;
         }
@@ -77,6 +113,59 @@ impl Outbox {
         wake(state);
     }
 
+    /// Writes what `log` holds for `conn` (whose outbox this is) at `slot` straight to the socket when
+    /// the connection's task is idle; otherwise, or for what the socket does not take, rings the task
+    /// as [`Outbox::log_ready`] does. `scratch` is the caller's buffer, reused across subscribers.
+    pub fn deliver(
+        &self,
+        log: &Arc<ChannelLog>,
+        slot: Slot,
+        conn: &Connection,
+        scratch: &mut Vec<Utf8Bytes>,
+    ) {
+        let mut state = self.state.lock();
+        let sink = match state.idle() {
+            true => state.sink.take(),
+            false => None,
+        };
+        let Some(sink) = sink else {
+            state.logs.push((log.clone(), slot));
+            return wake(state);
+        };
+        scratch.clear();
+        let read = log.read(slot, conn, scratch, DIRECT_READ_LIMIT);
+        let sent = sink.try_send(scratch);
+        state.sink = Some(sink);
+        let mut ring = read == Read::More;
+        if !matches!(sent, Ok((_, true))) {
+            // The task writes the rest (or meets the error) after the bytes already on the wire.
+            state.written = sent.map_or(0, |(n, _)| n);
+            state.frames.extend(scratch.drain(..));
+            ring = true;
+        }
+        if read == Read::More {
+            state.logs.push((log.clone(), slot));
+        }
+        if ring {
+            wake(state);
+        }
+    }
+
+    /// Lets publishers write to `sink` while the task is idle (see [`Outbox::deliver`]).
+    pub fn attach(&self, sink: Arc<dyn Sink>) {
+        self.state.lock().sink = Some(sink);
+    }
+
+    /// Stops publishers writing to the socket, before the task drops it.
+    pub fn detach(&self) {
+        self.state.lock().sink = None;
+    }
+
+    /// The task finished writing what it took; publishers may write again while it is idle.
+    pub fn finish_writing(&self) {
+        self.state.lock().writing = false;
+    }
+
     /// Asks the writer to close the connection with `code` after what is already queued; false when
     /// it was already closing.
     pub fn close(&self, code: CloseCode) -> bool {
@@ -89,14 +178,18 @@ impl Outbox {
         first
     }
 
-    /// Moves every queued frame into `frames` and every rung log into `logs`; returns the close code
-    /// once the connection must close.
+    /// Moves every queued frame into `frames` and every rung log into `logs`, and adds to `written`
+    /// the bytes of those frames a publisher already wrote; returns the close code once the
+    /// connection must close. Publishers do not write until [`Outbox::finish_writing`].
     pub fn drain(
         &self,
         frames: &mut Vec<Utf8Bytes>,
         logs: &mut Vec<ReadyLog>,
+        written: &mut usize,
     ) -> Option<CloseCode> {
         let mut state = self.state.lock();
+        state.writing = true;
+        *written += std::mem::take(&mut state.written);
         frames.extend(state.frames.drain(..));
         if state.frames.capacity() > 64 {
             state.frames.shrink_to(8);
@@ -142,7 +235,7 @@ mod tests {
         assert_eq!(outbox.push("d".into()), Pushed::Closed);
         let mut out = Vec::new();
         assert_eq!(
-            outbox.drain(&mut out, &mut Vec::new()),
+            outbox.drain(&mut out, &mut Vec::new(), &mut 0),
             Some(CloseCode::SlowConsumer)
         );
         assert!(out.is_empty());
@@ -156,7 +249,7 @@ mod tests {
         outbox.close(CloseCode::ReconnectNow);
         let mut out = Vec::new();
         assert_eq!(
-            outbox.drain(&mut out, &mut Vec::new()),
+            outbox.drain(&mut out, &mut Vec::new(), &mut 0),
             Some(CloseCode::ReconnectNow)
         );
         assert_eq!(

@@ -71,16 +71,19 @@ impl Session {
         let timer = tokio::time::sleep_until(keepalive.deadline());
         tokio::pin!(timer);
         let mut out = Outgoing::default();
+        self.conn.outbox.attach(socket.sink());
         loop {
             // Futures here are polled in place (`poll_fn`, the pinned timer): nothing is registered
             // and unregistered per delivery.
             let next = tokio::select! {
                 biased;
                 () = poll_fn(|cx| self.conn.outbox.poll_ready(cx)) => {
-                    match self.flush_now(&mut socket, &mut out) {
+                    let next = match self.flush_now(&mut socket, &mut out) {
                         Ok(next) => next,
                         Err(written) => Box::pin(self.flush(&mut socket, &mut out, written)).await,
-                    }
+                    };
+                    self.conn.outbox.finish_writing();
+                    next
                 }
                 readable = poll_fn(|cx| socket.poll_readable(cx)) => {
                     keepalive.heard();
@@ -89,6 +92,7 @@ impl Session {
                         Ok(Ok(next)) => {
                             // Pongs and the close echo go out now, even when the client is leaving.
                             let flushed = Box::pin(self.flush(&mut socket, &mut out, 0)).await;
+                            self.conn.outbox.finish_writing();
                             if let Next::Stop = next { next } else { flushed }
                         }
                         Ok(Err(violation)) => {
@@ -114,6 +118,7 @@ impl Session {
                 break;
             }
         }
+        self.conn.outbox.detach();
         self.leave_all();
         self.node.metrics().connection_closed();
     }
@@ -137,7 +142,8 @@ impl Session {
     /// confirmation comes before the channel's events), then up to [`FRAMES_PER_LOG_READ`] from each
     /// channel log that rang. Returns the close code once the connection must close.
     fn take(&self, out: &mut Outgoing) -> Option<CloseCode> {
-        let close = self.conn.outbox.drain(&mut out.frames, &mut out.logs);
+        let outbox = &self.conn.outbox;
+        let close = outbox.drain(&mut out.frames, &mut out.logs, &mut out.written);
         if close.is_some() {
             out.logs.clear();
             return close;
@@ -145,7 +151,7 @@ impl Session {
         for (log, slot) in out.logs.drain(..) {
             let read = log.read(slot, &self.conn, &mut out.frames, FRAMES_PER_LOG_READ);
             if read == Read::More {
-                self.conn.outbox.log_ready(log, slot);
+                outbox.log_ready(log, slot);
             }
         }
         None
@@ -155,8 +161,8 @@ impl Session {
     /// bytes written when [`Session::flush`] must finish the job: the socket is full, control frames
     /// are waiting, or the connection is closing.
     fn flush_now(&self, socket: &mut Socket, out: &mut Outgoing) -> Result<Next, usize> {
-        if self.take(out).is_some() || socket.has_control_output() {
-            return Err(0);
+        if self.take(out).is_some() || socket.has_control_output() || out.written > 0 {
+            return Err(std::mem::take(&mut out.written));
         }
         match socket.try_send(&out.frames) {
             Ok((_, true)) => {
@@ -173,6 +179,7 @@ impl Session {
     async fn flush(&self, socket: &mut Socket, out: &mut Outgoing, written: usize) -> Next {
         let limit = self.node.ws_config().write_timeout;
         let close = self.take(out);
+        let written = written + std::mem::take(&mut out.written);
         let frames = &out.frames;
         let write = async {
             socket.send_from(frames, written).await?;
@@ -264,6 +271,8 @@ impl Session {
 struct Outgoing {
     frames: Vec<Utf8Bytes>,
     logs: Vec<ReadyLog>,
+    /// Bytes at the start of `frames` a publisher already wrote.
+    written: usize,
 }
 
 impl Outgoing {

@@ -4,6 +4,7 @@
 //! vectored writes of a small header in front of payload bytes shared by every subscriber.
 
 use std::io::{self, IoSlice};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::Interest;
@@ -11,6 +12,7 @@ use tokio::net::TcpStream;
 use tungstenite::Utf8Bytes;
 
 use super::frame::{self, Kind, Opcode, Violation};
+use crate::hub::Sink;
 
 /// Bytes read from the stream per call; on the stack, so an idle socket holds no read buffer.
 const READ_CHUNK: usize = 4096;
@@ -47,7 +49,8 @@ struct Fragments {
 
 /// One client's WebSocket.
 pub struct Socket {
-    stream: TcpStream,
+    /// Shared with the connection's outbox, whose publishers write to it while the task is idle.
+    stream: Arc<TcpStream>,
     /// The start of a frame whose end has not arrived; empty when idle.
     partial: Vec<u8>,
     /// A fragmented message in progress; boxed because almost no client fragments.
@@ -64,7 +67,7 @@ impl Socket {
     /// Wraps an upgraded stream; `early` holds bytes the HTTP layer read past the handshake.
     pub fn new(stream: TcpStream, early: &[u8], max_message: usize) -> Self {
         Self {
-            stream,
+            stream: Arc::new(stream),
             partial: early.to_vec(),
             fragments: None,
             control: Vec::new(),
@@ -263,28 +266,22 @@ impl Socket {
     /// everything; control frames must be sent with [`Socket::send`] first.
     pub fn try_send(&mut self, frames: &[Utf8Bytes]) -> io::Result<(usize, bool)> {
         debug_assert!(self.control.is_empty());
-        let mut written = 0;
-        for batch in frames.chunks(FRAMES_PER_WRITE) {
-            // One frame is the usual delivery: build its two slices, not room for sixty-four.
-            let (n, done) = match batch.len() {
-                1 => write_batch_now::<1>(&self.stream, batch)?,
-                _ => write_batch_now::<FRAMES_PER_WRITE>(&self.stream, batch)?,
-            };
-            written += n;
-            if !done {
-                return Ok((written, false));
-            }
-        }
-        Ok((written, true))
+        self.stream.try_send(frames)
+    }
+
+    /// The stream, for publishers to write to while the connection's task is idle.
+    pub fn sink(&self) -> Arc<dyn Sink> {
+        self.stream.clone()
     }
 
     /// Writes queued control frames, then `frames` as text frames, leaving out the first `skip`
-    /// bytes (what [`Socket::try_send`] already wrote), waiting while the kernel's send buffer is full
-    /// (the caller bounds that wait).
+    /// bytes (what [`Socket::try_send`] or a publisher already wrote; control frames then wait until
+    /// the frame begun is finished), waiting while the kernel's send buffer is full (the caller
+    /// bounds that wait).
     pub async fn send_from(&mut self, frames: &[Utf8Bytes], mut skip: usize) -> io::Result<()> {
-        if !self.control.is_empty() {
-            let control = std::mem::take(&mut self.control);
-            write_all(&self.stream, &mut [IoSlice::new(&control)]).await?;
+        // A frame a publisher began writing is finished before anything else goes out.
+        if skip == 0 {
+            self.send_control().await?;
         }
         for batch in frames.chunks(FRAMES_PER_WRITE) {
             let headers = Headers::<FRAMES_PER_WRITE>::of(batch);
@@ -298,7 +295,16 @@ impl Socket {
             IoSlice::advance_slices(&mut left, std::mem::take(&mut skip));
             write_all(&self.stream, left).await?;
         }
-        Ok(())
+        self.send_control().await
+    }
+
+    /// Writes queued control frames.
+    async fn send_control(&mut self) -> io::Result<()> {
+        if self.control.is_empty() {
+            return Ok(());
+        }
+        let control = std::mem::take(&mut self.control);
+        write_all(&self.stream, &mut [IoSlice::new(&control)]).await
     }
 
     /// Writes queued control frames, then `frames` as text frames, waiting while the kernel's send
@@ -316,8 +322,25 @@ impl Socket {
     pub async fn close(&mut self, code: u16, reason: &str) -> io::Result<()> {
         frame::close(&mut self.control, code, reason);
         self.send(&[]).await?;
-        use tokio::io::AsyncWriteExt;
-        self.stream.shutdown().await
+        socket2::SockRef::from(&*self.stream).shutdown(std::net::Shutdown::Write)
+    }
+}
+
+impl Sink for TcpStream {
+    fn try_send(&self, frames: &[Utf8Bytes]) -> io::Result<(usize, bool)> {
+        let mut written = 0;
+        for batch in frames.chunks(FRAMES_PER_WRITE) {
+            // One frame is the usual delivery: build its two slices, not room for sixty-four.
+            let (n, done) = match batch.len() {
+                1 => write_batch_now::<1>(self, batch)?,
+                _ => write_batch_now::<FRAMES_PER_WRITE>(self, batch)?,
+            };
+            written += n;
+            if !done {
+                return Ok((written, false));
+            }
+        }
+        Ok((written, true))
     }
 }
 

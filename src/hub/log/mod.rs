@@ -19,6 +19,8 @@ use super::connection::Connection;
 use super::encoded::Encoded;
 use crate::protocol::{Dialect, SocketId};
 
+#[cfg(test)]
+mod deliver_tests;
 mod room;
 #[cfg(test)]
 mod tests;

@@ -5,14 +5,14 @@ use crate::metrics::Metrics;
 use crate::protocol::{AppId, CloseCode, ServerMessage};
 use std::time::Duration;
 
-fn conn(seq: u64) -> Arc<Connection> {
+pub(super) fn conn(seq: u64) -> Arc<Connection> {
     let app = AppId::parse("1").unwrap();
     let metrics = Arc::new(Metrics::default());
     let id = SocketId::new(1, seq);
     Arc::new(Connection::new(id, app, Dialect::Pusher, 8, metrics))
 }
 
-fn message(n: usize) -> Encoded<'static> {
+pub(super) fn message(n: usize) -> Encoded<'static> {
     let channel = Box::leak(format!("c{n}").into_boxed_str());
     Encoded::new(ServerMessage::CacheMiss { channel })
 }
@@ -23,7 +23,7 @@ fn read_all(log: &ChannelLog, slot: Slot, conn: &Connection) -> Vec<String> {
     frames.iter().map(|f| f.as_str().to_owned()).collect()
 }
 
-fn backlog(log: &ChannelLog) -> usize {
+pub(super) fn backlog(log: &ChannelLog) -> usize {
     log.inner.lock().entries.len()
 }
 
@@ -102,10 +102,10 @@ fn a_full_log_cuts_off_the_subscriber_holding_its_oldest_entry() {
     let mut frames = Vec::new();
     let mut logs = Vec::new();
     assert_eq!(
-        slow.outbox.drain(&mut frames, &mut logs),
+        slow.outbox.drain(&mut frames, &mut logs, &mut 0),
         Some(CloseCode::SlowConsumer)
     );
-    assert_eq!(fast.outbox.drain(&mut frames, &mut logs), None);
+    assert_eq!(fast.outbox.drain(&mut frames, &mut logs, &mut 0), None);
     assert!(backlog(&log) <= 1, "the laggard no longer holds entries");
 }
 

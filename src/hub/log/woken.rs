@@ -5,9 +5,9 @@ use std::sync::Arc;
 use super::{ChannelLog, Slot};
 use crate::hub::connection::Connection;
 
-/// Subscribers an append found waiting. Ringing them wakes their tasks, which is most of what a
-/// publish costs, so the caller chooses where it happens: inline, or on the WebSocket runtime when
-/// the append ran on the HTTP thread.
+/// Subscribers an append found waiting. Ringing them writes to their sockets (or wakes their tasks),
+/// which is most of what a publish costs, so the caller chooses where it happens: inline, or split
+/// over the WebSocket runtime's threads.
 #[derive(Default)]
 #[must_use = "subscribers that are not rung never read the entry"]
 pub struct Woken {
@@ -26,13 +26,29 @@ impl Woken {
         self.subscribers.is_empty()
     }
 
-    /// Tells each subscriber's connection that the log has entries for it.
+    /// Hands each subscriber the entry: written to its socket at once when its task is idle, else
+    /// its task is rung to read it (see [`crate::hub::Outbox::deliver`]).
     pub fn ring(self) {
         let Some(log) = self.log else {
             return;
         };
+        let mut scratch = Vec::new();
         for (conn, slot) in self.subscribers {
-            conn.outbox.log_ready(log.clone(), slot);
+            conn.outbox.deliver(&log, slot, &conn, &mut scratch);
         }
+    }
+
+    /// Splits the subscribers into parts of at most `size`, so several threads can ring them.
+    pub fn split(mut self, size: usize) -> Vec<Woken> {
+        let mut parts = Vec::new();
+        while self.subscribers.len() > size {
+            let rest = self.subscribers.split_off(size);
+            parts.push(Woken {
+                log: self.log.clone(),
+                subscribers: std::mem::replace(&mut self.subscribers, rest),
+            });
+        }
+        parts.push(self);
+        parts
     }
 }

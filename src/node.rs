@@ -138,15 +138,19 @@ impl Node {
         delivered
     }
 
-    /// Hands an event to the subscribers a publish found waiting. Many are split into parts of
-    /// [`RING_PART`], each written by a task on the session runtime: every core writes, the REST
-    /// answer waits for none of them, and a writer from the session runtime finds each socket's
-    /// readiness where its driver keeps it.
+    /// Hands an event to the subscribers a publish found waiting, off the caller's thread when there
+    /// are many. Written directly, they are split into parts of [`RING_PART`], each written by a
+    /// task on the session runtime, so every core writes and the REST answer waits for none of them.
+    /// Rung, one task on the session runtime wakes them all, where each wake is a push onto a local
+    /// queue rather than a cross-thread hand-off.
     fn ring(&self, woken: Woken) {
         if woken.len() <= 1 {
             return woken.ring();
         }
         let runtime = self.session_runtime();
+        if !woken.is_direct() {
+            return drop(runtime.spawn(async move { woken.ring() }));
+        }
         for part in woken.split(RING_PART) {
             drop(runtime.spawn(async move { part.ring() }));
         }

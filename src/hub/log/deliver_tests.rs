@@ -114,3 +114,22 @@ fn a_detached_socket_is_never_written() {
     assert_eq!(socket.got(), "");
     assert_eq!(take(&a).1, 1);
 }
+
+#[test]
+fn behind_a_backlog_subscribers_are_rung_to_batch_it() {
+    let log = Arc::new(ChannelLog::new(16));
+    let (a, socket, lagging) = (conn(1), Socket::with_room(usize::MAX), conn(2));
+    log.join(a.clone());
+    log.join(lagging.clone());
+    a.outbox.attach(socket.clone());
+    log.append(&message(0), None, 2).ring();
+    assert!(socket.got().contains("c0"), "no backlog: written at once");
+    let second = log.append(&message(1), None, 2);
+    assert!(
+        !second.is_direct(),
+        "the lagging subscriber holds the first entry"
+    );
+    second.ring();
+    assert!(!socket.got().contains("c1"));
+    assert_eq!(take(&a).1, 1, "the task reads it, with whatever follows");
+}

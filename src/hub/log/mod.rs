@@ -129,7 +129,7 @@ impl ChannelLog {
     }
 
     /// Appends a message for `audience` subscribers (every subscriber but `except`); returns those
-    /// that were waiting, to be rung. A full log first cuts off the subscribers holding its oldest
+    /// that were waiting, to be rung (written to at once when the log held no backlog). A full log first cuts off the subscribers holding its oldest
     /// entry.
     pub fn append(
         self: &Arc<Self>,
@@ -145,6 +145,9 @@ impl ChannelLog {
             true => inner.cut_laggards(),
             false => Vec::new(),
         };
+        // Every earlier entry read: the channel keeps up, and its subscribers get this one written
+        // at once. With a backlog, their tasks batch many entries per write instead.
+        let direct = inner.entries.is_empty();
         let frames = [Dialect::LatteStream, Dialect::Pusher]
             .map(|d| (inner.dialects[index(d)] > 0).then(|| message.frame(d)));
         inner.entries.push_back(Entry {
@@ -160,6 +163,7 @@ impl ChannelLog {
         Woken {
             log: Some(self.clone()),
             subscribers,
+            direct,
         }
     }
 

@@ -13,6 +13,8 @@ use crate::hub::connection::Connection;
 pub struct Woken {
     pub(super) log: Option<Arc<ChannelLog>>,
     pub(super) subscribers: Vec<(Arc<Connection>, Slot)>,
+    /// The log had no backlog: write to idle subscribers' sockets rather than wake their tasks.
+    pub(super) direct: bool,
 }
 
 impl Woken {
@@ -26,12 +28,24 @@ impl Woken {
         self.subscribers.is_empty()
     }
 
-    /// Hands each subscriber the entry: written to its socket at once when its task is idle, else
-    /// its task is rung to read it (see [`crate::hub::Outbox::deliver`]).
+    /// Whether ringing writes to idle subscribers' sockets (the log kept up) rather than waking their
+    /// tasks, which batch a backlog into fewer writes.
+    pub fn is_direct(&self) -> bool {
+        self.direct
+    }
+
+    /// Hands each subscriber the entry: written to its socket at once when the log kept up and its
+    /// task is idle (see [`crate::hub::Outbox::deliver`]), else its task is rung to read it.
     pub fn ring(self) {
         let Some(log) = self.log else {
             return;
         };
+        if !self.direct {
+            for (conn, slot) in self.subscribers {
+                conn.outbox.log_ready(log.clone(), slot);
+            }
+            return;
+        }
         let mut scratch = Vec::new();
         for (conn, slot) in self.subscribers {
             conn.outbox.deliver(&log, slot, &conn, &mut scratch);
@@ -46,6 +60,7 @@ impl Woken {
             parts.push(Woken {
                 log: self.log.clone(),
                 subscribers: std::mem::replace(&mut self.subscribers, rest),
+                direct: self.direct,
             });
         }
         parts.push(self);

@@ -334,10 +334,10 @@ fn announce_count(state: &ChannelState, channel: &ChannelName) {
     }
 }
 
-/// Appends one encoded message to a channel's log for every subscriber but `except` and rings the
-/// waiting ones.
+/// Appends one of the hub's own messages to a channel's log for every subscriber but `except` and
+/// wakes the waiting ones' tasks (see [`Woken::wake`]).
 fn broadcast(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) {
-    append(state, message, except).1.ring();
+    append(state, message, except).1.wake();
 }
 
 /// Appends one encoded message to a channel's log for every subscriber but `except`; returns how many

@@ -37,18 +37,27 @@ impl Woken {
     /// Hands each subscriber the entry: written to its socket at once when the log kept up and its
     /// task is idle (see [`crate::hub::Outbox::deliver`]), else its task is rung to read it.
     pub fn ring(self) {
+        if !self.direct {
+            return self.wake();
+        }
         let Some(log) = self.log else {
             return;
         };
-        if !self.direct {
-            for (conn, slot) in self.subscribers {
-                conn.outbox.log_ready(log.clone(), slot);
-            }
-            return;
-        }
         let mut scratch = Vec::new();
         for (conn, slot) in self.subscribers {
             conn.outbox.deliver(&log, slot, &conn, &mut scratch);
+        }
+    }
+
+    /// Wakes each subscriber's task to read the entry, never writing to its socket here: for the
+    /// hub's own messages (presence changes, subscription counts), which come in bursts to small
+    /// audiences that a woken task writes in one call.
+    pub fn wake(self) {
+        let Some(log) = self.log else {
+            return;
+        };
+        for (conn, slot) in self.subscribers {
+            conn.outbox.log_ready(log.clone(), slot);
         }
     }
 

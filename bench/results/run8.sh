@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run 7: the figures of docs/performance.md after the publishing loops took turns (evenly paced events).
+# Run 8: the figures of docs/performance.md after publishers write straight to idle subscribers.
 # For both placements (floating over both cores, then PIN=1): every server's fan-out scenarios (round 0),
 # then three alternating rounds of fanout-1k/5k for LatteStream and the peers; each round's JSON is kept
 # under bench/results/repeats[-pinned]/. Then the other scenarios, floating.
@@ -29,3 +29,8 @@ TARGET=soketi bench/run.sh idle channels presence-churn trigger
 TARGET=sockudo bench/run.sh idle channels presence-churn trigger
 DIALECT=lattestream TARGET=lattestream bench/run.sh
 date -u +"all done %T"
+# Then, at the next commit (the hub's own messages wake tasks again; the fan-out path is unchanged),
+# the scenarios that commit touches, again:
+TARGET=lattestream bench/run.sh idle channels presence-churn trigger scale-1k scale-2k scale-5k scale-10k idlech-0 idlech-1k idlech-10k
+DIALECT=lattestream TARGET=lattestream bench/run.sh
+date -u +"re-run done %T"

@@ -40,6 +40,15 @@ impl Sink for Socket {
     }
 }
 
+/// A log with one subscriber whose socket takes `room` bytes.
+fn subscribed(room: usize) -> (Arc<ChannelLog>, Arc<Connection>, Arc<Socket>, Slot) {
+    let log = Arc::new(ChannelLog::new(16));
+    let (a, socket) = (conn(1), Socket::with_room(room));
+    let slot = log.join(a.clone());
+    a.outbox.attach(socket.clone());
+    (log, a, socket, slot)
+}
+
 /// What the connection's task would take from its outbox: frames, rung logs, bytes already written.
 fn take(conn: &Connection) -> (Vec<Utf8Bytes>, usize, usize) {
     let (mut frames, mut logs, mut written) = (Vec::new(), Vec::new(), 0);
@@ -50,10 +59,7 @@ fn take(conn: &Connection) -> (Vec<Utf8Bytes>, usize, usize) {
 
 #[test]
 fn an_idle_subscriber_gets_the_entry_written_without_its_task() {
-    let log = Arc::new(ChannelLog::new(16));
-    let (a, socket) = (conn(1), Socket::with_room(usize::MAX));
-    log.join(a.clone());
-    a.outbox.attach(socket.clone());
+    let (log, a, socket, _) = subscribed(usize::MAX);
     log.append(&message(0), None, 1).ring();
     assert!(socket.got().contains("c0"));
     assert_eq!(take(&a), (Vec::new(), 0, 0), "nothing left for the task");
@@ -67,10 +73,7 @@ fn an_idle_subscriber_gets_the_entry_written_without_its_task() {
 
 #[test]
 fn while_the_task_writes_publishers_ring_it_instead() {
-    let log = Arc::new(ChannelLog::new(16));
-    let (a, socket) = (conn(1), Socket::with_room(usize::MAX));
-    let slot = log.join(a.clone());
-    a.outbox.attach(socket.clone());
+    let (log, a, socket, slot) = subscribed(usize::MAX);
     a.outbox.drain(&mut Vec::new(), &mut Vec::new(), &mut 0);
     log.append(&message(0), None, 1).ring();
     assert_eq!(socket.got(), "", "the task is writing");
@@ -84,10 +87,7 @@ fn while_the_task_writes_publishers_ring_it_instead() {
 
 #[test]
 fn what_the_socket_does_not_take_goes_to_the_task_with_the_bytes_written() {
-    let log = Arc::new(ChannelLog::new(16));
-    let (a, socket) = (conn(1), Socket::with_room(5));
-    log.join(a.clone());
-    a.outbox.attach(socket.clone());
+    let (log, a, socket, _) = subscribed(5);
     log.append(&message(0), None, 1).ring();
     log.append(&message(1), None, 1).ring();
     let (frames, rung, written) = take(&a);
@@ -105,10 +105,7 @@ fn what_the_socket_does_not_take_goes_to_the_task_with_the_bytes_written() {
 
 #[test]
 fn a_detached_socket_is_never_written() {
-    let log = Arc::new(ChannelLog::new(16));
-    let (a, socket) = (conn(1), Socket::with_room(usize::MAX));
-    log.join(a.clone());
-    a.outbox.attach(socket.clone());
+    let (log, a, socket, _) = subscribed(usize::MAX);
     a.outbox.detach();
     log.append(&message(0), None, 1).ring();
     assert_eq!(socket.got(), "");

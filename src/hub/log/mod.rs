@@ -129,8 +129,8 @@ impl ChannelLog {
     }
 
     /// Appends a message for `audience` subscribers (every subscriber but `except`); returns those
-    /// that were waiting, to be rung (written to at once when the log held no backlog). A full log first cuts off the subscribers holding its oldest
-    /// entry.
+    /// that were waiting, to be rung (written to at once when the log held no backlog). A full log
+    /// first cuts off the subscribers holding its oldest entry.
     pub fn append(
         self: &Arc<Self>,
         message: &Encoded<'_>,

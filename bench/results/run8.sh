@@ -34,3 +34,9 @@ date -u +"all done %T"
 TARGET=lattestream bench/run.sh idle channels presence-churn trigger scale-1k scale-2k scale-5k scale-10k idlech-0 idlech-1k idlech-10k
 DIALECT=lattestream TARGET=lattestream bench/run.sh
 date -u +"re-run done %T"
+# Last, at 1415529 (22:52 UTC): four more alternating rounds of fanout-1k, floating (rounds 4-7).
+for i in 4 5 6 7; do for t in lattestream sockudo soketi; do
+  TARGET=$t bench/run.sh fanout-1k
+  cp "bench/results/$t/fanout-1k.json" "bench/results/repeats/$t-fanout-1k-$i.json"
+done; done
+date -u +"fanout-1k rounds 4-7 done %T"

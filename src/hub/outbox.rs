@@ -136,17 +136,17 @@ impl Outbox {
         let read = log.read(slot, conn, scratch, DIRECT_READ_LIMIT);
         let sent = sink.try_send(scratch);
         state.sink = Some(sink);
-        let mut ring = read == Read::More;
-        if !matches!(sent, Ok((_, true))) {
+        let more = read == Read::More;
+        if more {
+            state.logs.push((log.clone(), slot));
+        }
+        let whole = matches!(sent, Ok((_, true)));
+        if !whole {
             // The task writes the rest (or meets the error) after the bytes already on the wire.
             state.written = sent.map_or(0, |(n, _)| n);
             state.frames.extend(scratch.drain(..));
-            ring = true;
         }
-        if read == Read::More {
-            state.logs.push((log.clone(), slot));
-        }
-        if ring {
+        if more || !whole {
             wake(state);
         }
     }

@@ -13,20 +13,23 @@
 #                       it writes every event to every socket)
 #   TARGET=soketi|sockudo  start a peer installed under $PEERS_DIR (default
 #                       /work/peers; see docs/performance.md)
+#   TARGET=sockudo-X.Y.Z   sockudo installed with --root $PEERS_DIR/sockudo-X.Y.Z
 #   TARGET=external     use a server that is already running, described by
 #                       BENCH_URL BENCH_APP_ID BENCH_KEY BENCH_SECRET BENCH_API
 #                       BENCH_DIALECT BENCH_SERVER_PID (optional) BENCH_LABEL
-#   PEERS=1             after TARGET, also run soketi and sockudo if installed
+#   PEERS=1             after TARGET, also run soketi and every sockudo installed
 #   DIALECT=lattestream clients speak the LatteStream dialect instead of Pusher
 #                       protocol 7 (results go to bench/results/TARGET-lattestream/)
 #   PIN=1               server on CPU 0, generator on CPU 1 (taskset), so neither
 #                       preempts the other in the middle of a fan-out
 #   QUICK=1             tenth-size runs of 3 s (a check that everything works)
 #   PORT=6101           port for servers this script starts
+#   RESULTS=DIR         write under DIR instead of bench/results (trial runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${PORT:-6101}
+RESULTS=${RESULTS:-bench/results}
 PEERS_DIR=${PEERS_DIR:-/work/peers}
 ALL=(idle fanout-1k fanout-5k fanout-max channels presence-churn trigger)
 SCENARIOS=("${@:-${ALL[@]}}")
@@ -89,7 +92,9 @@ start_server() {
         SOKETI_DEFAULT_APP_MAX_READ_REQ_PER_SEC=-1 SOKETI_METRICS_ENABLED=false \
         "${ON_SERVER_CPU[@]}" node "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" start >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
-    sockudo)
+    sockudo|sockudo-*)
+      local bin="$PEERS_DIR/bin/sockudo"
+      [[ "$1" == sockudo-* ]] && bin="$PEERS_DIR/$1/bin/sockudo"
       # Its default app allows 100 connections and 100 events/s: lift those.
       PORT=$PORT HOST=127.0.0.1 SOCKUDO_DEFAULT_APP_ID=1 SOCKUDO_DEFAULT_APP_KEY=lspk_bench \
         SOCKUDO_DEFAULT_APP_SECRET=lsk_benchsecret SOCKUDO_DEFAULT_APP_ENABLED=true \
@@ -97,7 +102,7 @@ start_server() {
         SOCKUDO_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SECOND=1000000 SOCKUDO_DEFAULT_APP_MAX_READ_REQUESTS_PER_SECOND=1000000 \
         SOCKUDO_DEFAULT_APP_MAX_PRESENCE_MEMBERS_PER_CHANNEL=100000 SOCKUDO_DEFAULT_APP_ENABLE_CLIENT_MESSAGES=true \
         RATE_LIMITER_ENABLED=false METRICS_ENABLED=false \
-        "${ON_SERVER_CPU[@]}" "$PEERS_DIR/bin/sockudo" >>"$logf" 2>&1 &
+        "${ON_SERVER_CPU[@]}" "$bin" >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
     external) return 0 ;;
   esac
@@ -119,7 +124,7 @@ bench() {
 
 run_target() {
   TARGET_NAME=$1
-  OUT=bench/results/$TARGET_NAME${DIALECT:+-$DIALECT}${PIN:+-pinned}
+  OUT=$RESULTS/$TARGET_NAME${DIALECT:+-$DIALECT}${PIN:+-pinned}
   mkdir -p "$OUT"
   rm -f "$OUT/server.log"
   if [[ "$TARGET_NAME" != external ]]; then
@@ -169,17 +174,20 @@ run_target "$TARGET"
 if [[ -n "${PEERS:-}" ]]; then
   [[ -f "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" ]] && run_target soketi
   [[ -x "$PEERS_DIR/bin/sockudo" ]] && run_target sockudo
+  for dir in "$PEERS_DIR"/sockudo-*/; do
+    [[ -x "$dir/bin/sockudo" ]] && run_target "$(basename "$dir")"
+  done
 fi
 # Side by side: the fan-out runs of every server measured so far (pinned runs on a chart of their own).
 shopt -s nullglob
 floating=() pinned=()
-for f in bench/results/*/fanout-*.json; do
+for f in "$RESULTS"/*/fanout-*.json; do
   if [[ "$f" == *-pinned/* ]]; then pinned+=("$f"); else floating+=("$f"); fi
 done
-target/release/lattestream-bench chart --title "fanout: all servers" --out bench/results/fanout-compare.svg \
+target/release/lattestream-bench chart --title "fanout: all servers" --out "$RESULTS/fanout-compare.svg" \
   "${floating[@]}"
 if ((${#pinned[@]})); then
   target/release/lattestream-bench chart --title "fanout: all servers, PIN=1" \
-    --out bench/results/fanout-compare-pinned.svg "${pinned[@]}"
+    --out "$RESULTS/fanout-compare-pinned.svg" "${pinned[@]}"
 fi
 exit 0

@@ -30,3 +30,9 @@ TARGET=bare bench/run.sh idle scale-1k scale-2k scale-5k scale-10k
 for t in "${PEERS[@]}"; do TARGET=$t bench/run.sh idle channels presence-churn trigger; done
 DIALECT=lattestream TARGET=lattestream bench/run.sh
 date -u +"all done %T"
+# Then four more alternating rounds of fanout-1k and fanout-5k, floating (rounds 4-7).
+for i in 4 5 6 7; do for t in lattestream "${PEERS[@]}"; do
+  TARGET=$t bench/run.sh fanout-1k fanout-5k
+  keep "" "$i" "$t"
+done; done
+date -u +"rounds 4-7 done %T"

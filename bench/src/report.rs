@@ -81,6 +81,11 @@ pub struct Report {
     pub server_cpu_secs: Option<f64>,
     /// Generator CPU seconds (all its processes) over the same window.
     pub bench_cpu_secs: f64,
+    /// Server and generator CPU per accepted event, in microseconds (`--server-pid`). With both on
+    /// the same C cores, one event's last delivery cannot arrive sooner than this ÷ C after the
+    /// publish: the floor under the latency percentiles, whatever the server does.
+    #[serde(default)]
+    pub cpu_per_event_us: Option<f64>,
     /// Non-benchmark events seen by subscribers (presence member events, …).
     pub other_events: u64,
     /// Deliveries counted in each second of the run.
@@ -98,6 +103,21 @@ impl Report {
         self.p999_us = p.p999_us;
         self.max_us = p.max_us;
         self.mean_us = p.mean_us;
+    }
+
+    /// Records the CPU the server (when its pid is known) and the generator used between two
+    /// readings, each `(server seconds, generator seconds)`.
+    pub fn set_cpu(&mut self, before: (Option<f64>, f64), after: (Option<f64>, f64)) {
+        self.server_cpu_secs = after.0.zip(before.0).map(|(b, a)| b - a);
+        self.bench_cpu_secs = after.1 - before.1;
+    }
+
+    /// Fills [`Report::cpu_per_event_us`] once `sent` is known.
+    pub fn set_cpu_per_event(&mut self) {
+        self.cpu_per_event_us = self
+            .server_cpu_secs
+            .filter(|_| self.sent > 0)
+            .map(|server| (server + self.bench_cpu_secs) * 1e6 / self.sent as f64);
     }
 
     /// True when every connection worked and every delivery arrived.
@@ -191,6 +211,9 @@ impl Report {
             "CPU server / bench",
             format!("{server_cpu} / {:.1} s", self.bench_cpu_secs),
         ));
+        if let Some(us) = self.cpu_per_event_us {
+            rows.push(("CPU per event (both)", ms(us.round() as u64)));
+        }
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         rows.iter()
             .map(|(k, v)| format!("{k:<w$}  {v}\n"))
@@ -234,4 +257,38 @@ pub fn load(paths: &[std::path::PathBuf]) -> Vec<Report> {
         }
     }
     reports
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_event_adds_server_and_generator_cpu_over_accepted_events() {
+        let mut r = Report {
+            sent: 1000,
+            ..Report::default()
+        };
+        r.set_cpu((Some(1.0), 2.0), (Some(9.5), 10.0));
+        r.set_cpu_per_event();
+        assert_eq!(r.server_cpu_secs, Some(8.5));
+        assert_eq!(r.bench_cpu_secs, 8.0);
+        assert_eq!(r.cpu_per_event_us.map(f64::round), Some(16_500.0));
+        let table = r.table();
+        let line = table
+            .lines()
+            .find(|l| l.starts_with("CPU per event (both)"));
+        assert!(line.is_some_and(|l| l.ends_with(" 16.50 ms")), "{table}");
+    }
+
+    #[test]
+    fn cpu_per_event_needs_the_server_pid_and_an_accepted_event() {
+        let mut r = Report::default();
+        r.set_cpu((None, 0.0), (None, 1.0));
+        r.set_cpu_per_event();
+        assert_eq!(r.cpu_per_event_us, None);
+        r.set_cpu((Some(0.0), 0.0), (Some(1.0), 1.0));
+        r.set_cpu_per_event();
+        assert_eq!(r.cpu_per_event_us, None, "no event was accepted");
+    }
 }

@@ -96,5 +96,6 @@ pub async fn run(kind: Kind, args: RunArgs) -> Report {
     report.channels = shape.channels;
     report.rate = shape.rate;
     report.command = std::env::args().collect::<Vec<_>>().join(" ");
+    report.set_cpu_per_event();
     report
 }

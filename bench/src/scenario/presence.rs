@@ -54,8 +54,7 @@ pub async fn run(a: &RunArgs, shape: Shape) -> Report {
     let _ = go.send(Some(Instant::now() + a.duration));
     while tasks.join_next().await.is_some() {}
     let cpu1 = cpu();
-    r.server_cpu_secs = cpu1.0.zip(cpu0.0).map(|(b, a)| b - a);
-    r.bench_cpu_secs = cpu1.1 - cpu0.1;
+    r.set_cpu(cpu0, cpu1);
     r.duration_secs = a.duration.as_secs_f64();
     r.rss_connected_kb = rss();
     r.rss_after_kb = r.rss_connected_kb;

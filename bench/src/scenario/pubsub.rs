@@ -52,8 +52,7 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     let last = drain(&shared, &pubs, a.drain_timeout).await;
     r.rss_after_kb = rss();
     let cpu1 = cpu(&pool.pids());
-    r.server_cpu_secs = cpu1.0.zip(cpu0.0).map(|(b, a)| b - a);
-    r.bench_cpu_secs = cpu1.1 - cpu0.1;
+    r.set_cpu(cpu0, cpu1);
     pool.finish().await;
     if let Some(idle) = idle {
         idle.finish().await;

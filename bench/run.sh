@@ -11,7 +11,7 @@
 #   TARGET=lattestream  start target/release/lattestream (default)
 #   TARGET=bare         start the bare ceiling server (idle + fanout only:
 #                       it writes every event to every socket)
-#   TARGET=soketi|sockudo  start a peer installed under $PEERS_DIR (default
+#   TARGET=soketi|sockudo  start a peer installed by bench/install-peers.sh under $PEERS_DIR (default
 #                       /work/peers; see docs/performance.md)
 #   TARGET=sockudo-X.Y.Z   sockudo installed with --root $PEERS_DIR/sockudo-X.Y.Z
 #   TARGET=external     use a server that is already running, described by
@@ -168,12 +168,25 @@ run_target() {
   cat "$OUT/summary.md"
 }
 
+# True when a peer's entry point exists; otherwise says how to install it (a run never skips silently).
+installed() {
+  [[ -e "$1" ]] && return 0
+  echo "$2 is not installed under $PEERS_DIR: bench/install-peers.sh $2" >&2
+  return 1
+}
+
 TARGET=${TARGET:-lattestream}
+case "$TARGET" in
+  soketi) installed "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" soketi || exit 1 ;;
+  sockudo) installed "$PEERS_DIR/bin/sockudo" sockudo-5.2.0 || exit 1 ;;
+  sockudo-*) installed "$PEERS_DIR/$TARGET/bin/sockudo" "$TARGET" || exit 1 ;;
+esac
 build "$TARGET"
 run_target "$TARGET"
 if [[ -n "${PEERS:-}" ]]; then
-  [[ -f "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" ]] && run_target soketi
-  [[ -x "$PEERS_DIR/bin/sockudo" ]] && run_target sockudo
+  installed "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" soketi && run_target soketi
+  installed "$PEERS_DIR/bin/sockudo" sockudo-5.2.0 && run_target sockudo
+  installed "$PEERS_DIR/sockudo-2.9.2/bin/sockudo" sockudo-2.9.2 || true
   for dir in "$PEERS_DIR"/sockudo-*/; do
     [[ -x "$dir/bin/sockudo" ]] && run_target "$(basename "$dir")"
   done

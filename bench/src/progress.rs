@@ -2,7 +2,7 @@
 //! per-second delivery counts that end up in the report's timeline.
 
 use crate::publish::PubStats;
-use crate::stats::Shared;
+use crate::stats::{MachineTicks, Shared};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -28,6 +28,7 @@ impl Progress {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.tick().await;
             let (mut last, mut timeline) = (0u64, Vec::new());
+            let mut ticks = MachineTicks::now();
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
@@ -35,8 +36,11 @@ impl Progress {
                 }
                 let rcv = Shared::get(&shared.received);
                 timeline.push(rcv - last);
+                let now = MachineTicks::now();
+                let steal = ticks.zip(now).and_then(|(b, a)| b.steal_pct_until(&a));
+                ticks = now;
                 eprintln!(
-                    "[{label} {:>3}s] conns {}/{} failed {} dropped {} | sent {} expected {} received {} (+{}/s) 429s {}",
+                    "[{label} {:>3}s] conns {}/{} failed {} dropped {} | sent {} expected {} received {} (+{}/s) 429s {} | steal {}",
                     start.elapsed().as_secs(),
                     Shared::get(&shared.connected),
                     target_conns,
@@ -47,6 +51,7 @@ impl Progress {
                     rcv,
                     rcv - last,
                     Shared::get(&pubs.rate_limited),
+                    steal.map_or("-".into(), |p| format!("{p:.1}%")),
                 );
                 last = rcv;
             }

@@ -1,7 +1,7 @@
 //! The result of one scenario run: what is printed as a table, written as
 //! JSON for CI and charts, and checked by `--require-all`.
 
-use crate::stats::Percentiles;
+use crate::stats::{MachineTicks, Percentiles};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -86,6 +86,11 @@ pub struct Report {
     /// publish: the floor under the latency percentiles, whatever the server does.
     #[serde(default)]
     pub cpu_per_event_us: Option<f64>,
+    /// Share of the machine's CPU time (all cores) the hypervisor stole over the same window, in
+    /// percent (`/proc/stat`). A few percent, if it came in bursts, is enough to set a p99: rounds
+    /// with more of it than others are the machine's, not the server's.
+    #[serde(default)]
+    pub steal_pct: Option<f64>,
     /// Non-benchmark events seen by subscribers (presence member events, …).
     pub other_events: u64,
     /// Deliveries counted in each second of the run.
@@ -110,6 +115,11 @@ impl Report {
     pub fn set_cpu(&mut self, before: (Option<f64>, f64), after: (Option<f64>, f64)) {
         self.server_cpu_secs = after.0.zip(before.0).map(|(b, a)| b - a);
         self.bench_cpu_secs = after.1 - before.1;
+    }
+
+    /// Records the hypervisor's steal between two readings of the machine's ticks.
+    pub fn set_steal(&mut self, before: Option<MachineTicks>, after: Option<MachineTicks>) {
+        self.steal_pct = before.zip(after).and_then(|(b, a)| b.steal_pct_until(&a));
     }
 
     /// Fills [`Report::cpu_per_event_us`] once `sent` is known.
@@ -214,6 +224,9 @@ impl Report {
         if let Some(us) = self.cpu_per_event_us {
             rows.push(("CPU per event (both)", ms(us.round() as u64)));
         }
+        if let Some(pct) = self.steal_pct {
+            rows.push(("hypervisor steal", format!("{pct:.1} % of CPU time")));
+        }
         let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         rows.iter()
             .map(|(k, v)| format!("{k:<w$}  {v}\n"))
@@ -226,9 +239,9 @@ pub fn markdown(reports: &[Report]) -> String {
     let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
     let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x:.0}{unit}")).unwrap_or("-".into());
     let mut out = String::from(
-        "| run | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | server CPU s | bench CPU s |\n",
+        "| run | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | server CPU s | bench CPU s | steal |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in reports {
         let rate = if r.rate > 0.0 {
             format!("{}/s", r.rate)
@@ -236,11 +249,12 @@ pub fn markdown(reports: &[Report]) -> String {
             "max".into()
         };
         out.push_str(&format!(
-            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.1} |\n",
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.1} | {} |\n",
             r.name, r.label, r.connections, r.connected, r.channels, rate, r.sent, r.expected,
             r.received, r.deliveries_per_sec, ms(r.p50_us), ms(r.p90_us), ms(r.p99_us),
             ms(r.p999_us), ms(r.max_us), r.connect_rate, opt(r.rss_per_conn_bytes, " B"),
             r.server_cpu_secs.map(|c| format!("{c:.1}")).unwrap_or("-".into()), r.bench_cpu_secs,
+            r.steal_pct.map(|p| format!("{p:.1} %")).unwrap_or("-".into()),
         ));
     }
     out

@@ -189,9 +189,83 @@ pub fn cpu_total(pids: &[u32]) -> f64 {
     pids.iter().filter_map(|&p| cpu_secs(p)).sum()
 }
 
+/// The machine's CPU time in clock ticks, all cores together, from the `cpu` line of `/proc/stat`.
+/// On a VM, `steal` is time the hypervisor ran other guests while this one had work: it stops
+/// server and generator alike, so a run with much of it has latency tails that are neither's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MachineTicks {
+    /// Ticks stolen by the hypervisor.
+    pub steal: u64,
+    /// Every tick counted (user, nice, system, idle, iowait, irq, softirq, steal).
+    pub total: u64,
+}
+
+impl MachineTicks {
+    /// Reads the counters now; `None` where `/proc/stat` cannot be read.
+    pub fn now() -> Option<Self> {
+        Self::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// Parses the aggregate `cpu` line of a `/proc/stat` text.
+    pub fn parse(stat: &str) -> Option<Self> {
+        let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+        let ticks: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .map(|t| t.parse().ok())
+            .collect::<Option<_>>()?;
+        let steal = *ticks.get(7)?;
+        Some(Self {
+            steal,
+            total: ticks.iter().sum(),
+        })
+    }
+
+    /// Percentage of the machine's CPU time stolen between `self` and a later reading.
+    pub fn steal_pct_until(&self, later: &Self) -> Option<f64> {
+        let total = later.total.checked_sub(self.total).filter(|&t| t > 0)?;
+        let steal = later.steal.checked_sub(self.steal)?;
+        Some(steal as f64 * 100.0 / total as f64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn machine_ticks_read_the_aggregate_line_and_give_the_stolen_share() {
+        let before = "cpu  100 50 30 800 10 0 5 5 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n";
+        let after = "cpu  150 50 60 890 10 0 15 25 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n";
+        let (b, a) = (MachineTicks::parse(before), MachineTicks::parse(after));
+        assert_eq!(
+            b,
+            Some(MachineTicks {
+                steal: 5,
+                total: 1000
+            })
+        );
+        assert_eq!(
+            b.zip(a).and_then(|(b, a)| b.steal_pct_until(&a)),
+            Some(10.0)
+        );
+        assert_eq!(
+            MachineTicks::parse("cpu0 1 2 3\n"),
+            None,
+            "no aggregate line"
+        );
+        assert_eq!(
+            b.and_then(|b| b.steal_pct_until(&b)),
+            None,
+            "no time passed"
+        );
+    }
+
+    #[test]
+    fn reads_this_machines_ticks() {
+        assert!(MachineTicks::now().is_some_and(|t| t.total > 0));
+    }
 
     #[test]
     fn encode_decode_round_trip() {

@@ -10,7 +10,7 @@ use crate::conn::{self, Target};
 use crate::progress::Progress;
 use crate::publish::PubStats;
 use crate::report::Report;
-use crate::stats::{Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
+use crate::stats::{MachineTicks, Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
@@ -51,10 +51,12 @@ pub async fn run(a: &RunArgs, shape: Shape) -> Report {
     let me = [std::process::id()];
     let cpu = || (a.server_pid.and_then(cpu_secs), cpu_total(&me));
     let cpu0 = cpu();
+    let ticks0 = MachineTicks::now();
     let _ = go.send(Some(Instant::now() + a.duration));
     while tasks.join_next().await.is_some() {}
     let cpu1 = cpu();
     r.set_cpu(cpu0, cpu1);
+    r.set_steal(ticks0, MachineTicks::now());
     r.duration_secs = a.duration.as_secs_f64();
     r.rss_connected_kb = rss();
     r.rss_after_kb = r.rss_connected_kb;

@@ -12,7 +12,7 @@ use crate::progress::Progress;
 use crate::publish::{self, Plan, PubStats};
 use crate::report::Report;
 use crate::rest::Rest;
-use crate::stats::{Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
+use crate::stats::{MachineTicks, Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
 use crate::subscribers::GroupSpec;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,12 +47,14 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     let plan = Arc::new(plan(kind, a, shape, &spec));
     let cpu = |pids: &[u32]| (a.server_pid.and_then(cpu_secs), cpu_total(pids));
     let cpu0 = cpu(&pool.pids());
+    let ticks0 = MachineTicks::now();
     let start = Instant::now();
     let publish_time = publish::run(Arc::new(Rest::new(&a.server)), plan, pubs.clone()).await;
     let last = drain(&shared, &pubs, a.drain_timeout).await;
     r.rss_after_kb = rss();
     let cpu1 = cpu(&pool.pids());
     r.set_cpu(cpu0, cpu1);
+    r.set_steal(ticks0, MachineTicks::now());
     pool.finish().await;
     if let Some(idle) = idle {
         idle.finish().await;

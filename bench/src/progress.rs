@@ -37,7 +37,7 @@ impl Progress {
                 let rcv = Shared::get(&shared.received);
                 timeline.push(rcv - last);
                 let now = MachineTicks::now();
-                let steal = ticks.zip(now).and_then(|(b, a)| b.steal_pct_until(&a));
+                let steal = MachineTicks::steal_pct(ticks, now);
                 ticks = now;
                 eprintln!(
                     "[{label} {:>3}s] conns {}/{} failed {} dropped {} | sent {} expected {} received {} (+{}/s) 429s {} | steal {}",

@@ -119,7 +119,7 @@ impl Report {
 
     /// Records the hypervisor's steal between two readings of the machine's ticks.
     pub fn set_steal(&mut self, before: Option<MachineTicks>, after: Option<MachineTicks>) {
-        self.steal_pct = before.zip(after).and_then(|(b, a)| b.steal_pct_until(&a));
+        self.steal_pct = MachineTicks::steal_pct(before, after);
     }
 
     /// Fills [`Report::cpu_per_event_us`] once `sent` is known.

@@ -222,10 +222,12 @@ impl MachineTicks {
         })
     }
 
-    /// Percentage of the machine's CPU time stolen between `self` and a later reading.
-    pub fn steal_pct_until(&self, later: &Self) -> Option<f64> {
-        let total = later.total.checked_sub(self.total).filter(|&t| t > 0)?;
-        let steal = later.steal.checked_sub(self.steal)?;
+    /// Percentage of the machine's CPU time stolen between two readings; `None` when either is
+    /// missing or no time passed.
+    pub fn steal_pct(before: Option<Self>, after: Option<Self>) -> Option<f64> {
+        let (before, after) = before.zip(after)?;
+        let total = after.total.checked_sub(before.total).filter(|&t| t > 0)?;
+        let steal = after.steal.checked_sub(before.steal)?;
         Some(steal as f64 * 100.0 / total as f64)
     }
 }
@@ -246,20 +248,13 @@ mod tests {
                 total: 1000
             })
         );
-        assert_eq!(
-            b.zip(a).and_then(|(b, a)| b.steal_pct_until(&a)),
-            Some(10.0)
-        );
+        assert_eq!(MachineTicks::steal_pct(b, a), Some(10.0));
         assert_eq!(
             MachineTicks::parse("cpu0 1 2 3\n"),
             None,
             "no aggregate line"
         );
-        assert_eq!(
-            b.and_then(|b| b.steal_pct_until(&b)),
-            None,
-            "no time passed"
-        );
+        assert_eq!(MachineTicks::steal_pct(b, b), None, "no time passed");
     }
 
     #[test]

@@ -31,6 +31,14 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-6101}
 RESULTS=${RESULTS:-bench/results}
 PEERS_DIR=${PEERS_DIR:-/work/peers}
+# Where bench/install-peers.sh puts a peer's entry point (sockudo 5.2.0 is TARGET=sockudo).
+peer_entry() {
+  case "$1" in
+    soketi) echo "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" ;;
+    sockudo) echo "$PEERS_DIR/bin/sockudo" ;;
+    sockudo-*) echo "$PEERS_DIR/$1/bin/sockudo" ;;
+  esac
+}
 ALL=(idle fanout-1k fanout-5k fanout-max channels presence-churn trigger)
 SCENARIOS=("${@:-${ALL[@]}}")
 SERVER_PID=""
@@ -90,11 +98,11 @@ start_server() {
         SOKETI_DEFAULT_APP_ENABLE_CLIENT_MESSAGES=true SOKETI_RATE_LIMITER_DRIVER=local \
         SOKETI_DEFAULT_APP_MAX_BACKEND_EVENTS_PER_SEC=-1 SOKETI_DEFAULT_APP_MAX_CLIENT_EVENTS_PER_SEC=-1 \
         SOKETI_DEFAULT_APP_MAX_READ_REQ_PER_SEC=-1 SOKETI_METRICS_ENABLED=false \
-        "${ON_SERVER_CPU[@]}" node "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" start >>"$logf" 2>&1 &
+        "${ON_SERVER_CPU[@]}" node "$(peer_entry soketi)" start >>"$logf" 2>&1 &
       SERVER_PID=$! ;;
     sockudo|sockudo-*)
-      local bin="$PEERS_DIR/bin/sockudo"
-      [[ "$1" == sockudo-* ]] && bin="$PEERS_DIR/$1/bin/sockudo"
+      local bin
+      bin=$(peer_entry "$1")
       # Its default app allows 100 connections and 100 events/s: lift those.
       PORT=$PORT HOST=127.0.0.1 SOCKUDO_DEFAULT_APP_ID=1 SOCKUDO_DEFAULT_APP_KEY=lspk_bench \
         SOCKUDO_DEFAULT_APP_SECRET=lsk_benchsecret SOCKUDO_DEFAULT_APP_ENABLED=true \
@@ -168,25 +176,25 @@ run_target() {
   cat "$OUT/summary.md"
 }
 
-# True when a peer's entry point exists; otherwise says how to install it (a run never skips silently).
+# True when peer $1 is installed; otherwise says how to install it (a run never skips silently).
 installed() {
-  [[ -e "$1" ]] && return 0
-  echo "$2 is not installed under $PEERS_DIR: bench/install-peers.sh $2" >&2
+  [[ -e "$(peer_entry "$1")" ]] && return 0
+  local name=$1
+  [[ "$name" == sockudo ]] && name=sockudo-5.2.0
+  echo "$1 is not installed under $PEERS_DIR: bench/install-peers.sh $name" >&2
   return 1
 }
 
 TARGET=${TARGET:-lattestream}
 case "$TARGET" in
-  soketi) installed "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" soketi || exit 1 ;;
-  sockudo) installed "$PEERS_DIR/bin/sockudo" sockudo-5.2.0 || exit 1 ;;
-  sockudo-*) installed "$PEERS_DIR/$TARGET/bin/sockudo" "$TARGET" || exit 1 ;;
+  soketi|sockudo|sockudo-*) installed "$TARGET" || exit 1 ;;
 esac
 build "$TARGET"
 run_target "$TARGET"
 if [[ -n "${PEERS:-}" ]]; then
-  installed "$PEERS_DIR/soketi/node_modules/@soketi/soketi/bin/server.js" soketi && run_target soketi
-  installed "$PEERS_DIR/bin/sockudo" sockudo-5.2.0 && run_target sockudo
-  installed "$PEERS_DIR/sockudo-2.9.2/bin/sockudo" sockudo-2.9.2 || true
+  installed soketi && run_target soketi
+  installed sockudo && run_target sockudo
+  installed sockudo-2.9.2 || true
   for dir in "$PEERS_DIR"/sockudo-*/; do
     [[ -x "$dir/bin/sockudo" ]] && run_target "$(basename "$dir")"
   done

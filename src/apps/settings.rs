@@ -1,5 +1,7 @@
 //! Per-app switches and limits, with the documented defaults.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// What an app allows; every field has the documented default, so a config names only what it changes.
@@ -30,6 +32,9 @@ pub struct AppSettings {
     pub pusher_max_payload_bytes: usize,
     /// REST rate limits.
     pub rate_limits: RateLimits,
+    /// How long the private key replaced by `lattestream apps rotate` stays valid beside the new one.
+    #[serde(with = "humantime_serde")]
+    pub key_rotation_grace: Duration,
 }
 
 impl Default for AppSettings {
@@ -47,6 +52,7 @@ impl Default for AppSettings {
             pusher_max_event_channels: 100,
             pusher_max_payload_bytes: 10 * 1024,
             rate_limits: RateLimits::default(),
+            key_rotation_grace: Duration::from_secs(3600),
         }
     }
 }

@@ -29,7 +29,13 @@ pub fn check(state: &AppState, app: &App, meta: &RequestMeta, body: &[u8]) -> Re
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let checked = request.verify(&app.secret, signature, now).and_then(|()| {
+    // Signed with the current key or, during a rotation's grace period, the previous one.
+    let verified = app
+        .secrets()
+        .map(|secret| request.verify(secret, signature, now))
+        .reduce(|first, next| first.or(next))
+        .expect("an app has a key");
+    let checked = verified.and_then(|()| {
         match state.nonces.remember(&app.id, request.nonce, now) {
             Ok(()) => Ok(None),
             Err(NonceError::Replayed) => Err(SignatureError::Replayed),

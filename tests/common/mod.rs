@@ -39,10 +39,13 @@ pub fn test_config() -> Config {
         id: AppId::parse(id).unwrap(),
         key: key.into(),
         secret: Secret::new(secret),
+        previous_secret: None,
         settings,
     };
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
+        // Only the configuration's apps: nothing written to disk.
+        database_url: Some(lattestream::config::Sensitive::new("sqlite::memory:")),
         apps: vec![
             app("1", KEY, SECRET, first),
             app("2", OTHER_KEY, OTHER_SECRET, AppSettings::default()),

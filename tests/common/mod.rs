@@ -2,6 +2,7 @@
 //! and `wait_until`. Every integration test goes through here.
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod pusher_sign;
 
 use std::net::SocketAddr;
@@ -357,6 +358,15 @@ pub async fn wait_until(mut condition: impl FnMut() -> bool) {
         );
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Polls the asynchronous `check` until it holds; panics after [`PATIENCE`].
+pub async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "condition not met in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -105,7 +105,7 @@ async fn apps_created_changed_rotated_and_deleted_by_the_cli_reach_a_running_ser
 }
 
 #[tokio::test]
-async fn the_cli_refuses_bad_settings_unknown_apps_and_configuration_apps() {
+async fn the_cli_refuses_bad_settings_unknown_apps_and_taken_ids() {
     let dir = data_dir();
     cli(&dir, &["create", "--id", "7"]).await;
     let failed = |args: &'static [&'static str]| {

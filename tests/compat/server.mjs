@@ -57,13 +57,14 @@ function configApp(dir, settings = {}) {
  * `appFrom` picks how the app is given:
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
- * `settings` adds app settings to the config file (and forces 'config').
+ * `settings` adds app settings to the config file (and forces 'config'); `env` adds variables.
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
 export async function startServer({
   appFrom = process.env.LATTESTREAM_COMPAT_APP_FROM || 'config',
   timeoutMs = 15000,
   settings = {},
+  env: extraEnv = {},
 } = {}) {
   // Extra app settings (`{ watchlist_events: true }`) exist only in the config file.
   if (Object.keys(settings).length > 0) appFrom = 'config';
@@ -78,6 +79,7 @@ export async function startServer({
   for (const k of Object.keys(env)) {
     if (k.startsWith('LATTESTREAM_')) delete env[k];
   }
+  Object.assign(env, extraEnv); // e.g. LATTESTREAM_ADMIN_TOKEN for the console test
   if (appFrom === 'env') {
     Object.assign(env, envApp());
   } else {

@@ -377,10 +377,19 @@ mod tests {
             let config = Config::load(None, Overrides::default()).expect("loads");
             let url = config.database_url.as_ref().map(Sensitive::expose);
             assert_eq!(url, Some("postgres://u:pw@db/ls"));
-            assert_eq!(config.tls.as_ref().unwrap().cert.to_str(), Some("/etc/ls/cert.pem"));
+            assert_eq!(
+                config.tls.as_ref().unwrap().cert.to_str(),
+                Some("/etc/ls/cert.pem")
+            );
             let printed = format!("{config:?}");
-            assert!(!printed.contains("pw@") && !printed.contains("let-me-in"), "{printed}");
-            let flag = Overrides { database_url: Some("sqlite::memory:".into()), ..Default::default() };
+            assert!(
+                !printed.contains("pw@") && !printed.contains("let-me-in"),
+                "{printed}"
+            );
+            let flag = Overrides {
+                database_url: Some("sqlite::memory:".into()),
+                ..Default::default()
+            };
             let config = Config::load(None, flag).expect("loads");
             assert_eq!(config.database_url.unwrap().expose(), "sqlite::memory:");
             Ok(())

@@ -112,20 +112,40 @@ impl DebugEvent {
         let at_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        Self { app_id: app.clone(), at_ms, kind }
+        Self {
+            app_id: app.clone(),
+            at_ms,
+            kind,
+        }
     }
 
     /// An event published through a REST API, handed to `delivered` local subscribers.
     pub fn api(app: &App, event: &Event, delivered: usize) -> Self {
         let (channel, name, data) = describe(event);
-        Self::new(&app.id, DebugKind::ApiEvent { channel, event: name, data, delivered })
+        Self::new(
+            &app.id,
+            DebugKind::ApiEvent {
+                channel,
+                event: name,
+                data,
+                delivered,
+            },
+        )
     }
 
     /// A client event.
     pub fn client(app: &App, event: &Event) -> Self {
         let (channel, name, data) = describe(event);
         let user_id = event.user_id.clone();
-        Self::new(&app.id, DebugKind::ClientEvent { channel, event: name, data, user_id })
+        Self::new(
+            &app.id,
+            DebugKind::ClientEvent {
+                channel,
+                event: name,
+                data,
+                user_id,
+            },
+        )
     }
 }
 
@@ -169,13 +189,18 @@ mod tests {
         let entry = watcher.try_recv().unwrap();
         let json = serde_json::to_value(&*entry).unwrap();
         assert_eq!(json["type"], "api_event");
-        assert_eq!((json["channel"].as_str(), json["delivered"].as_u64()), (Some("chat"), Some(3)));
+        assert_eq!(
+            (json["channel"].as_str(), json["delivered"].as_u64()),
+            (Some("chat"), Some(3))
+        );
     }
 
     #[test]
     fn long_payloads_are_cut_on_a_character_boundary() {
         let entry = DebugEvent::client(&test_app(), &event("é".repeat(SHOWN_BYTES)));
-        let DebugKind::ClientEvent { data, .. } = entry.kind else { panic!() };
+        let DebugKind::ClientEvent { data, .. } = entry.kind else {
+            panic!()
+        };
         assert!(data.len() <= SHOWN_BYTES + "…".len() && data.ends_with('…'));
     }
 }

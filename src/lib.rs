@@ -73,10 +73,16 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     let node = Node::new(apps.clone(), config.websocket.clone())
         .with_discovery(config.discovery.clone(), config.addr);
     let node = Arc::new(node);
-    let reloader = Reloader::new(store.clone(), fixed.clone(), apps, config.store_poll_interval, {
-        let node = Arc::downgrade(&node);
-        Box::new(move |gone| close_apps(&node, gone))
-    });
+    let reloader = Reloader::new(
+        store.clone(),
+        fixed.clone(),
+        apps,
+        config.store_poll_interval,
+        {
+            let node = Arc::downgrade(&node);
+            Box::new(move |gone| close_apps(&node, gone))
+        },
+    );
     let reloader = Arc::new(reloader);
     reloader.refresh().await?;
     let admin = AppAdmin::new(store, fixed, config.admin_token.clone());
@@ -135,7 +141,8 @@ pub async fn serve(
     };
     let listener = listener.into_std()?;
     // The HTTP threads log where the caller does (a test's scoped subscriber included).
-    let accepting = http.spawn(accept(listener, service, stopped, relays).with_current_subscriber());
+    let accepting =
+        http.spawn(accept(listener, service, stopped, relays).with_current_subscriber());
     shutdown.await;
     let _ = stop.send(());
     let _ = accepting.await;
@@ -161,7 +168,13 @@ async fn serve_tls(
     let certificates = Arc::new(tls::Certificates::load(files).map_err(std::io::Error::other)?);
     let plain = TcpListener::bind(("127.0.0.1", 0)).await?;
     let relays = Arc::new(tls::Relays::default());
-    let front = tls::front(public, certificates.clone(), plain.local_addr()?, relays.clone(), stopping.clone());
+    let front = tls::front(
+        public,
+        certificates.clone(),
+        plain.local_addr()?,
+        relays.clone(),
+        stopping.clone(),
+    );
     tokio::spawn(front.with_current_subscriber());
     tokio::spawn(certificates.watch(stopping).with_current_subscriber());
     Ok((plain, Some(relays)))

@@ -81,7 +81,9 @@ impl Node {
     /// Closes every local connection of an app that no longer exists, with 4001 (do not reconnect).
     pub fn close_app(&self, id: &AppId) {
         let connections = self.hub.app(id).connections();
-        connections.iter().for_each(|c| c.close(CloseCode::AppNotFound));
+        connections
+            .iter()
+            .for_each(|c| c.close(CloseCode::AppNotFound));
     }
 
     /// Replaces the in-memory REST rate limiter (a shared one for a cluster; a hand-clocked one in tests).

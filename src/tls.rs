@@ -103,9 +103,13 @@ impl Certificates {
                 _ = stopping.changed() => return,
             }
             match self.reload() {
-                Ok(true) => tracing::info!(cert = %self.files.cert.display(), "TLS certificate reloaded"),
+                Ok(true) => {
+                    tracing::info!(cert = %self.files.cert.display(), "TLS certificate reloaded")
+                }
                 Ok(false) => {}
-                Err(error) => tracing::warn!(%error, "TLS certificate not reloaded; keeping the current one"),
+                Err(error) => {
+                    tracing::warn!(%error, "TLS certificate not reloaded; keeping the current one")
+                }
             }
         }
     }
@@ -116,13 +120,21 @@ fn read_pair(files: &TlsConfig) -> Result<(Vec<u8>, Vec<u8>), TlsError> {
     Ok((read(&files.cert)?, read(&files.key)?))
 }
 
-fn server_config(files: &TlsConfig, (cert, key): &(Vec<u8>, Vec<u8>)) -> Result<ServerConfig, TlsError> {
-    let pem = |path: &Path, e: rustls_pki_types::pem::Error| TlsError::Pem(path.to_owned(), e.to_string());
+fn server_config(
+    files: &TlsConfig,
+    (cert, key): &(Vec<u8>, Vec<u8>),
+) -> Result<ServerConfig, TlsError> {
+    let pem = |path: &Path, e: rustls_pki_types::pem::Error| {
+        TlsError::Pem(path.to_owned(), e.to_string())
+    };
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
         .collect::<Result<_, _>>()
         .map_err(|e| pem(&files.cert, e))?;
     if chain.is_empty() {
-        return Err(TlsError::Pem(files.cert.clone(), "no certificate found".into()));
+        return Err(TlsError::Pem(
+            files.cert.clone(),
+            "no certificate found".into(),
+        ));
     }
     let key = PrivateKeyDer::from_pem_slice(key).map_err(|e| pem(&files.key, e))?;
     // ring builds with a C compiler alone (aws-lc-rs wants more of the build machine); it lacks only
@@ -187,14 +199,22 @@ async fn relay(tcp: TcpStream, acceptor: TlsAcceptor, plain: SocketAddr, relays:
         Ok(found) => found,
         Err(error) => return tracing::warn!(%error, "cannot reach the plain listener"),
     };
-    let _ = tokio::io::copy_bidirectional_with_sizes(&mut tls, &mut upstream, RELAY_BUFFER, RELAY_BUFFER)
-        .await;
+    let _ = tokio::io::copy_bidirectional_with_sizes(
+        &mut tls,
+        &mut upstream,
+        RELAY_BUFFER,
+        RELAY_BUFFER,
+    )
+    .await;
     relays.0.lock().remove(&local);
 }
 
 /// Connects to the plain listener from a port registered as a relay before the connection exists, so
 /// the listener never sees it unregistered.
-async fn connect_relay(plain: SocketAddr, relays: &Relays) -> std::io::Result<(TcpStream, SocketAddr)> {
+async fn connect_relay(
+    plain: SocketAddr,
+    relays: &Relays,
+) -> std::io::Result<(TcpStream, SocketAddr)> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     socket.set_nodelay(true)?;

@@ -30,8 +30,15 @@ async fn connects(server: &TestServer, key: &str) -> bool {
 
 async fn admin_post(server: &TestServer, path: &str, body: Value) -> Value {
     let url = server.url(path);
-    let reply = server.send(|c| c.post(url).bearer_auth(TOKEN).json(&body)).await;
-    assert!(reply.status < 300, "{path}: {} {}", reply.status, reply.body);
+    let reply = server
+        .send(|c| c.post(url).bearer_auth(TOKEN).json(&body))
+        .await;
+    assert!(
+        reply.status < 300,
+        "{path}: {} {}",
+        reply.status,
+        reply.body
+    );
     reply.body
 }
 
@@ -48,7 +55,11 @@ async fn changes_through_one_node_reach_the_others_at_once() {
     let b = TestServer::with_config(node_config(&database, minute)).await;
     let first = a.node.apps().all();
     assert_eq!(first.len(), 1, "one first app for the cluster");
-    assert_eq!(b.node.apps().all()[0].key, first[0].key, "both nodes serve it");
+    assert_eq!(
+        b.node.apps().all()[0].key,
+        first[0].key,
+        "both nodes serve it"
+    );
 
     let made = admin_post(&a, "/admin/apps", json!({"id": "31"})).await;
     let key = made["key"].as_str().unwrap().to_owned();
@@ -57,13 +68,20 @@ async fn changes_through_one_node_reach_the_others_at_once() {
     let rotated = admin_post(&a, "/admin/apps/31/rotate", json!({"grace": "0s"})).await;
     let secret = rotated["secret"].as_str().unwrap().to_owned();
     eventually(|| async { publish_status(&b, &secret).await == 200 }).await;
-    assert_eq!(publish_status(&b, made["secret"].as_str().unwrap()).await, 401);
+    assert_eq!(
+        publish_status(&b, made["secret"].as_str().unwrap()).await,
+        401
+    );
 
     let mut client = WsClient::pusher(b.addr, &key).await;
     let url = a.url("/admin/apps/31");
     let deleted = a.send(|c| c.delete(url).bearer_auth(TOKEN)).await;
     assert_eq!(deleted.status, 204);
-    assert_eq!(client.expect_close().await, Some(4001), "node b closed the deleted app's client");
+    assert_eq!(
+        client.expect_close().await,
+        Some(4001),
+        "node b closed the deleted app's client"
+    );
     a.shutdown().await;
     b.shutdown().await;
     database.drop_now().await;
@@ -81,7 +99,10 @@ async fn ready_turns_503_when_the_store_goes_and_the_apps_keep_being_served() {
     assert_eq!(ready(&server).await, 200);
     database.drop_now().await;
     eventually(|| async { ready(&server).await == 503 }).await;
-    assert!(connects(&server, &key).await, "the apps last loaded are still served");
+    assert!(
+        connects(&server, &key).await,
+        "the apps last loaded are still served"
+    );
     server.shutdown().await;
 }
 

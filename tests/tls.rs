@@ -43,7 +43,10 @@ fn tls_config(dir: &Path) -> lattestream::config::Config {
 }
 
 /// A TLS client trusting only `trusted`, connected to the server as `localhost`.
-async fn connect(server: &TestServer, trusted: &CertificateDer<'static>) -> std::io::Result<TlsStream<TcpStream>> {
+async fn connect(
+    server: &TestServer,
+    trusted: &CertificateDer<'static>,
+) -> std::io::Result<TlsStream<TcpStream>> {
     let mut roots = RootCertStore::empty();
     roots.add(trusted.clone()).unwrap();
     #[allow(deprecated)] // ring: see src/tls.rs
@@ -55,7 +58,9 @@ async fn connect(server: &TestServer, trusted: &CertificateDer<'static>) -> std:
         .with_no_client_auth();
     let tcp = TcpStream::connect(server.addr).await?;
     let name = ServerName::try_from("localhost").unwrap();
-    TlsConnector::from(Arc::new(config)).connect(name, tcp).await
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
 }
 
 /// One HTTP/1.1 request over TLS; the whole answer as text.
@@ -63,7 +68,9 @@ async fn https(server: &TestServer, trusted: &CertificateDer<'static>, request: 
     let mut tls = connect(server, trusted).await.expect("TLS handshake");
     tls.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
-    let _ = tokio::time::timeout(PATIENCE, tls.read_to_end(&mut answer)).await.expect("an answer");
+    let _ = tokio::time::timeout(PATIENCE, tls.read_to_end(&mut answer))
+        .await
+        .expect("an answer");
     String::from_utf8_lossy(&answer).into_owned()
 }
 
@@ -82,17 +89,29 @@ async fn https_and_wss_share_the_port_and_a_renewed_certificate_is_used_without_
     let first = write_certificate(&dir);
     let server = TestServer::with_config(tls_config(&dir)).await;
 
-    let health = https(&server, &first, "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await;
+    let health = https(
+        &server,
+        &first,
+        "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     assert!(health.contains(r#""status":"ok""#));
 
     let tls = connect(&server, &first).await.unwrap();
     let url = format!("wss://localhost/app/{KEY}?protocol=7");
-    let (mut ws, _) = tokio_tungstenite::client_async(url, tls).await.expect("WSS handshake");
+    let (mut ws, _) = tokio_tungstenite::client_async(url, tls)
+        .await
+        .expect("WSS handshake");
     let greeting = next_text(&mut ws).await;
-    assert!(greeting.contains("pusher:connection_established"), "{greeting}");
+    assert!(
+        greeting.contains("pusher:connection_established"),
+        "{greeting}"
+    );
     let subscribe = r#"{"event":"pusher:subscribe","data":{"channel":"vault"}}"#;
-    futures_util::SinkExt::send(&mut ws, subscribe.into()).await.unwrap();
+    futures_util::SinkExt::send(&mut ws, subscribe.into())
+        .await
+        .unwrap();
     assert!(next_text(&mut ws).await.contains("subscription_succeeded"));
     let published = https(&server, &first, &post_event("vault")).await;
     assert!(published.starts_with("HTTP/1.1 200"), "{published}");
@@ -100,13 +119,22 @@ async fn https_and_wss_share_the_port_and_a_renewed_certificate_is_used_without_
 
     let renewed = write_certificate(&dir);
     common::eventually(|| async { connect(&server, &renewed).await.is_ok() }).await;
-    assert!(connect(&server, &first).await.is_err(), "the old certificate is no longer presented");
+    assert!(
+        connect(&server, &first).await.is_err(),
+        "the old certificate is no longer presented"
+    );
     https(&server, &renewed, &post_event("vault")).await;
-    assert!(next_text(&mut ws).await.contains(r#""event":"secure""#), "open connections go on");
+    assert!(
+        next_text(&mut ws).await.contains(r#""event":"secure""#),
+        "open connections go on"
+    );
 
     std::fs::write(dir.join("cert.pem"), "not a certificate").unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await; // several reload ticks; none may take it
-    assert!(connect(&server, &renewed).await.is_ok(), "a broken renewal keeps the pair in use");
+    assert!(
+        connect(&server, &renewed).await.is_ok(),
+        "a broken renewal keeps the pair in use"
+    );
     server.shutdown().await;
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -116,9 +144,13 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     loop {
-        let message = tokio::time::timeout(PATIENCE, ws.next()).await.expect("a frame in time");
+        let message = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .expect("a frame in time");
         match message {
-            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => return text.to_string(),
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => {
+                return text.to_string();
+            }
             Some(Ok(_)) => continue,
             other => panic!("connection ended: {other:?}"),
         }

@@ -118,9 +118,9 @@ fn parse_pairs(args: &[String]) -> Result<Vec<(String, String)>, CliError> {
 }
 
 fn apply(settings: &AppSettings, pairs: &[(String, String)]) -> Result<AppSettings, SettingError> {
-    pairs
-        .iter()
-        .try_fold(settings.clone(), |s, (path, value)| set_setting(&s, path, value))
+    pairs.iter().try_fold(settings.clone(), |s, (path, value)| {
+        set_setting(&s, path, value)
+    })
 }
 
 fn print_keys(app: &AppView) {
@@ -128,5 +128,8 @@ fn print_keys(app: &AppView) {
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serialises"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serialises")
+    );
 }

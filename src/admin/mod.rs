@@ -103,7 +103,12 @@ impl AppAdmin {
     /// Management of `store`; `fixed` are the configuration's apps (shown, never changed); `token`
     /// turns the admin API on.
     pub fn new(store: Arc<dyn AppStore>, fixed: Vec<App>, token: Option<Sensitive>) -> Self {
-        Self { store, fixed, token, reloader: None }
+        Self {
+            store,
+            fixed,
+            token,
+            reloader: None,
+        }
     }
 
     /// Applies every change to a running node's apps through `reloader` before returning.
@@ -134,7 +139,9 @@ impl AppAdmin {
         let fixed = self.fixed.iter().map(|a| AppView::of(a, "config"));
         let stored = self.store.list().await?;
         let stored = stored.into_iter().filter(|a| !self.is_fixed(&a.id));
-        Ok(fixed.chain(stored.map(|a| AppView::of(&a, "store"))).collect())
+        Ok(fixed
+            .chain(stored.map(|a| AppView::of(&a, "store")))
+            .collect())
     }
 
     /// One app.
@@ -160,7 +167,10 @@ impl AppAdmin {
             if self.is_fixed(&id) {
                 return Err(AdminError::Exists(id));
             }
-            let app = App { settings: settings.clone(), ..App::generate(id) };
+            let app = App {
+                settings: settings.clone(),
+                ..App::generate(id)
+            };
             match self.store.create(&app).await {
                 Ok(()) => return self.applied(AppView::of(&app, "store")).await,
                 Err(error) => last = Some(error),
@@ -243,33 +253,56 @@ mod tests {
 
     fn admin(token: Option<&str>) -> AppAdmin {
         let store = Arc::new(SqliteStore::in_memory().unwrap());
-        AppAdmin::new(store, vec![crate::apps::test_app()], token.map(Sensitive::new))
+        AppAdmin::new(
+            store,
+            vec![crate::apps::test_app()],
+            token.map(Sensitive::new),
+        )
     }
 
     #[test]
     fn the_token_is_required_and_compared_whole() {
-        assert!(matches!(admin(None).authorize(Some("x")), Err(AdminError::Disabled)));
+        assert!(matches!(
+            admin(None).authorize(Some("x")),
+            Err(AdminError::Disabled)
+        ));
         let admin = admin(Some("s3cret"));
         assert!(admin.authorize(Some("s3cret")).is_ok());
         for wrong in [None, Some(""), Some("s3cre"), Some("s3cret ")] {
-            assert!(matches!(admin.authorize(wrong), Err(AdminError::Unauthorized)));
+            assert!(matches!(
+                admin.authorize(wrong),
+                Err(AdminError::Unauthorized)
+            ));
         }
     }
 
     #[tokio::test]
     async fn create_change_rotate_and_delete_a_stored_app() {
         let admin = admin(None);
-        let made = admin.create(None, |s| set_setting(s, "client_events", "true")).await.unwrap();
+        let made = admin
+            .create(None, |s| set_setting(s, "client_events", "true"))
+            .await
+            .unwrap();
         assert!(made.settings.client_events);
         let id = made.id.clone();
-        let changed = admin.change(&id, |s| set_setting(s, "max_connections", "9")).await.unwrap();
+        let changed = admin
+            .change(&id, |s| set_setting(s, "max_connections", "9"))
+            .await
+            .unwrap();
         assert_eq!(changed.settings.max_connections, Some(9));
         let rotated = admin.rotate(&id, None).await.unwrap();
         assert_ne!(rotated.secret, made.secret);
         assert!(rotated.previous_secret_valid_until.is_some());
-        assert_eq!(admin.list().await.unwrap().len(), 2, "the configuration's app and this one");
+        assert_eq!(
+            admin.list().await.unwrap().len(),
+            2,
+            "the configuration's app and this one"
+        );
         admin.delete(&id).await.unwrap();
-        assert!(matches!(admin.show(&id).await, Err(AdminError::NotFound(_))));
+        assert!(matches!(
+            admin.show(&id).await,
+            Err(AdminError::NotFound(_))
+        ));
     }
 
     #[tokio::test]
@@ -277,8 +310,14 @@ mod tests {
         let admin = admin(None);
         let id = AppId::parse("1").unwrap();
         assert_eq!(admin.show(&id).await.unwrap().source, "config");
-        assert!(matches!(admin.rotate(&id, None).await, Err(AdminError::ReadOnly(_))));
-        assert!(matches!(admin.delete(&id).await, Err(AdminError::ReadOnly(_))));
+        assert!(matches!(
+            admin.rotate(&id, None).await,
+            Err(AdminError::ReadOnly(_))
+        ));
+        assert!(matches!(
+            admin.delete(&id).await,
+            Err(AdminError::ReadOnly(_))
+        ));
         let taken = admin.create(Some(id), |s| Ok(s.clone())).await;
         assert!(matches!(taken, Err(AdminError::Exists(_))));
     }

@@ -30,9 +30,19 @@ fn app(id: &str) -> App {
 async fn an_empty_store_lists_nothing(open: Open) {
     let store = open().await;
     assert!(store.list().await.unwrap().is_empty());
-    assert!(store.get(&AppId::parse("1").unwrap()).await.unwrap().is_none());
+    assert!(
+        store
+            .get(&AppId::parse("1").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
     let revision = store.revision().await.unwrap();
-    assert_eq!(store.revision().await.unwrap(), revision, "reads do not change it");
+    assert_eq!(
+        store.revision().await.unwrap(),
+        revision,
+        "reads do not change it"
+    );
 }
 
 async fn a_created_app_reads_back_whole(open: Open) {
@@ -47,7 +57,13 @@ async fn a_created_app_reads_back_whole(open: Open) {
     assert_eq!((&read.key, &read.secret), (&first.key, &first.secret));
     assert_eq!(read.previous_secret, first.previous_secret);
     assert_eq!(read.settings, first.settings);
-    let ids: Vec<String> = other.list().await.unwrap().iter().map(|a| a.id.to_string()).collect();
+    let ids: Vec<String> = other
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect();
     assert_eq!(ids, ["3", "20"], "in numeric id order");
 }
 
@@ -56,10 +72,16 @@ async fn create_never_overwrites_an_id_or_a_key(open: Open) {
     let first = app("1");
     store.create(&first).await.unwrap();
     let same_id = app("1");
-    assert!(matches!(store.create(&same_id).await, Err(StoreError::Exists(_))));
+    assert!(matches!(
+        store.create(&same_id).await,
+        Err(StoreError::Exists(_))
+    ));
     let mut same_key = app("2");
     same_key.key = first.key.clone();
-    assert!(matches!(store.create(&same_key).await, Err(StoreError::Exists(_))));
+    assert!(matches!(
+        store.create(&same_key).await,
+        Err(StoreError::Exists(_))
+    ));
     let kept = store.get(&first.id).await.unwrap().unwrap();
     assert_eq!(kept.secret, first.secret);
     assert_eq!(store.list().await.unwrap().len(), 1);
@@ -73,9 +95,18 @@ async fn update_replaces_and_reports_a_missing_app(open: Open) {
     first.settings.max_connections = Some(3);
     assert!(store.update(&first).await.unwrap());
     let read = other.get(&first.id).await.unwrap().unwrap();
-    assert_eq!((read.secret, read.settings.max_connections), (first.secret, Some(3)));
+    assert_eq!(
+        (read.secret, read.settings.max_connections),
+        (first.secret, Some(3))
+    );
     assert!(!store.update(&app("9")).await.unwrap());
-    assert!(other.get(&AppId::parse("9").unwrap()).await.unwrap().is_none());
+    assert!(
+        other
+            .get(&AppId::parse("9").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn delete_removes_and_reports_a_missing_app(open: Open) {
@@ -87,7 +118,10 @@ async fn delete_removes_and_reports_a_missing_app(open: Open) {
     assert!(!store.delete(&first.id).await.unwrap());
     assert!(other.get(&first.id).await.unwrap().is_none());
     assert_eq!(other.list().await.unwrap().len(), 1);
-    store.create(&first).await.expect("a deleted id can be used again");
+    store
+        .create(&first)
+        .await
+        .expect("a deleted id can be used again");
 }
 
 async fn every_write_changes_the_revision_another_handle_sees(open: Open) {

@@ -26,9 +26,15 @@ pub enum SettingError {
 /// `settings` with the setting at the dotted `path` set to `raw`. `raw` is read as JSON when it parses
 /// (`true`, `100`, `[{"url": "…"}]`, `null`), and as a plain string otherwise (`1h`, `https://…`); a JSON
 /// value the setting refuses is tried once more as a string, so `name=123` works for a text setting.
-pub fn set_setting(settings: &AppSettings, path: &str, raw: &str) -> Result<AppSettings, SettingError> {
+pub fn set_setting(
+    settings: &AppSettings,
+    path: &str,
+    raw: &str,
+) -> Result<AppSettings, SettingError> {
     let parsed = serde_json::from_str::<Value>(raw).ok();
-    let first = parsed.clone().unwrap_or_else(|| Value::String(raw.to_owned()));
+    let first = parsed
+        .clone()
+        .unwrap_or_else(|| Value::String(raw.to_owned()));
     match set_value(settings, path, first) {
         Err(SettingError::Invalid { .. }) if parsed.as_ref().is_some_and(|v| !v.is_string()) => {
             set_value(settings, path, Value::String(raw.to_owned()))
@@ -42,7 +48,10 @@ pub fn set_setting(settings: &AppSettings, path: &str, raw: &str) -> Result<AppS
 pub fn merge_settings(settings: &AppSettings, patch: &Value) -> Result<AppSettings, SettingError> {
     if !(patch.is_object() || patch.is_null()) {
         let reason = "expected an object of settings".to_owned();
-        return Err(SettingError::Invalid { path: "settings".into(), reason });
+        return Err(SettingError::Invalid {
+            path: "settings".into(),
+            reason,
+        });
     }
     let mut tree = to_tree(settings);
     let defaults = to_tree(&AppSettings::default());
@@ -54,7 +63,11 @@ pub fn merge_settings(settings: &AppSettings, patch: &Value) -> Result<AppSettin
     Ok(merged)
 }
 
-fn set_value(settings: &AppSettings, path: &str, value: Value) -> Result<AppSettings, SettingError> {
+fn set_value(
+    settings: &AppSettings,
+    path: &str,
+    value: Value,
+) -> Result<AppSettings, SettingError> {
     let mut tree = to_tree(settings);
     let mut node = &mut tree;
     let segments: Vec<&str> = path.split('.').collect();
@@ -75,7 +88,9 @@ fn set_value(settings: &AppSettings, path: &str, value: Value) -> Result<AppSett
         }
     }
     let last = segments[segments.len() - 1];
-    let object = node.as_object_mut().ok_or_else(|| SettingError::Unknown(path.to_owned()))?;
+    let object = node
+        .as_object_mut()
+        .ok_or_else(|| SettingError::Unknown(path.to_owned()))?;
     object.insert(last.to_owned(), value);
     let changed = from_tree(tree, path)?;
     check_known(&changed, path)?;
@@ -95,7 +110,11 @@ fn from_tree(tree: Value, path: &str) -> Result<AppSettings, SettingError> {
             }
             Some(_) => SettingError::Unknown(path.to_owned()),
             None => SettingError::Invalid {
-                path: if path.is_empty() { "settings".into() } else { path.to_owned() },
+                path: if path.is_empty() {
+                    "settings".into()
+                } else {
+                    path.to_owned()
+                },
                 reason,
             },
         }
@@ -106,7 +125,9 @@ fn from_tree(tree: Value, path: &str) -> Result<AppSettings, SettingError> {
 /// must still be there once the settings are written out again.
 fn check_known(settings: &AppSettings, path: &str) -> Result<(), SettingError> {
     let tree = to_tree(settings);
-    let found = path.split('.').try_fold(&tree, |node, segment| node.get(segment));
+    let found = path
+        .split('.')
+        .try_fold(&tree, |node, segment| node.get(segment));
     match found {
         Some(_) => Ok(()),
         None => Err(SettingError::Unknown(path.to_owned())),
@@ -135,7 +156,11 @@ fn leaf_paths(patch: &Value, prefix: String) -> Vec<String> {
         Some(object) if !object.is_empty() => object
             .iter()
             .flat_map(|(k, v)| {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 leaf_paths(v, path)
             })
             .collect(),
@@ -151,12 +176,21 @@ mod tests {
     #[test]
     fn switches_numbers_and_nested_limits_are_set_by_path() {
         let s = AppSettings::default();
-        assert!(set_setting(&s, "client_events", "true").unwrap().client_events);
+        assert!(
+            set_setting(&s, "client_events", "true")
+                .unwrap()
+                .client_events
+        );
         let s = set_setting(&s, "rate_limits.events.per_minute", "100").unwrap();
         assert_eq!(s.rate_limits.events.per_minute, 100);
         let s = set_setting(&s, "max_connections", "5").unwrap();
         assert_eq!(s.max_connections, Some(5));
-        assert_eq!(set_setting(&s, "max_connections", "null").unwrap().max_connections, None);
+        assert_eq!(
+            set_setting(&s, "max_connections", "null")
+                .unwrap()
+                .max_connections,
+            None
+        );
     }
 
     #[test]
@@ -174,8 +208,14 @@ mod tests {
             set_setting(&s, "client_events", "maybe"),
             Err(SettingError::Invalid { .. })
         ));
-        assert!(matches!(set_setting(&s, "client_events.x", "1"), Err(SettingError::Unknown(_))));
-        assert!(matches!(set_setting(&s, "", "1"), Err(SettingError::Unknown(_))));
+        assert!(matches!(
+            set_setting(&s, "client_events.x", "1"),
+            Err(SettingError::Unknown(_))
+        ));
+        assert!(matches!(
+            set_setting(&s, "", "1"),
+            Err(SettingError::Unknown(_))
+        ));
     }
 
     #[test]
@@ -185,10 +225,16 @@ mod tests {
             "rate_limits": {"events": {"per_second": 7}}});
         let merged = merge_settings(&s, &patch).unwrap();
         assert!(merged.client_events);
-        assert_eq!(merged.max_batch_events, AppSettings::default().max_batch_events);
+        assert_eq!(
+            merged.max_batch_events,
+            AppSettings::default().max_batch_events
+        );
         assert_eq!(merged.rate_limits.events.per_second, 7);
         assert_eq!(merged.rate_limits.events.per_minute, 1000);
         let bad = serde_json::json!({"nope": 1});
-        assert_eq!(merge_settings(&s, &bad), Err(SettingError::Unknown("nope".into())));
+        assert_eq!(
+            merge_settings(&s, &bad),
+            Err(SettingError::Unknown("nope".into()))
+        );
     }
 }

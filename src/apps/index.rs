@@ -47,7 +47,10 @@ impl Index {
         self.by_id.insert(app.id.to_string(), app.clone());
         self.by_key.insert(app.key.clone(), app.clone());
         if let Some((d, until)) = previous {
-            let entry = ByKey { app: app.clone(), until: Some(until) };
+            let entry = ByKey {
+                app: app.clone(),
+                until: Some(until),
+            };
             self.by_secret.insert(d, entry);
         }
         self.by_secret.insert(secret, ByKey { app, until: None });
@@ -68,7 +71,9 @@ impl Apps {
         for app in apps {
             index.insert(app)?;
         }
-        Ok(Self { index: RwLock::new(index) })
+        Ok(Self {
+            index: RwLock::new(index),
+        })
     }
 
     /// Adds an app.
@@ -81,10 +86,16 @@ impl Apps {
     /// were served before and are gone now, and the refusals.
     pub fn replace(&self, apps: Vec<App>) -> (Vec<Arc<App>>, Vec<AppError>) {
         let mut index = Index::default();
-        let refused: Vec<AppError> = apps.into_iter().filter_map(|a| index.insert(a).err()).collect();
+        let refused: Vec<AppError> = apps
+            .into_iter()
+            .filter_map(|a| index.insert(a).err())
+            .collect();
         let old = std::mem::replace(&mut *self.index.write(), index);
         let now = self.index.read();
-        let gone = old.by_id.into_values().filter(|a| !now.by_id.contains_key(a.id.as_str()));
+        let gone = old
+            .by_id
+            .into_values()
+            .filter(|a| !now.by_id.contains_key(a.id.as_str()));
         (gone.collect(), refused)
     }
 

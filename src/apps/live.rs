@@ -73,7 +73,9 @@ impl Reloader {
         let checked = self.check().await;
         let was = self.reachable.swap(checked.is_ok(), Ordering::Relaxed);
         match &checked {
-            Err(error) if was => tracing::warn!(%error, "the app store cannot be reached; serving the apps last loaded"),
+            Err(error) if was => {
+                tracing::warn!(%error, "the app store cannot be reached; serving the apps last loaded")
+            }
             Ok(()) if !was => tracing::info!("the app store is reachable again"),
             _ => {}
         }
@@ -102,7 +104,9 @@ impl Reloader {
     /// Replaces the index with the fixed apps plus the stored ones; returns the apps that went.
     fn apply(&self, stored: Vec<App>) -> Vec<Arc<App>> {
         let stored = stored.into_iter().filter(|a| !self.is_fixed(&a.id));
-        let (gone, refused) = self.apps.replace(self.fixed.iter().cloned().chain(stored).collect());
+        let (gone, refused) = self
+            .apps
+            .replace(self.fixed.iter().cloned().chain(stored).collect());
         for error in refused {
             tracing::warn!(%error, "a stored app is not served");
         }
@@ -140,7 +144,10 @@ mod tests {
             seen.lock().extend(apps.iter().map(|a| a.id.to_string()));
         });
         let apps = Arc::new(Apps::default());
-        (Reloader::new(store, fixed, apps, Duration::from_secs(1), on_gone), gone)
+        (
+            Reloader::new(store, fixed, apps, Duration::from_secs(1), on_gone),
+            gone,
+        )
     }
 
     #[tokio::test]
@@ -151,7 +158,10 @@ mod tests {
         store.create(&app).await.unwrap();
         reloader.refresh().await.unwrap();
         assert!(reloader.apps.by_key(&app.key).is_some());
-        assert!(reloader.apps.by_id("1").is_some(), "the configuration's app is served too");
+        assert!(
+            reloader.apps.by_id("1").is_some(),
+            "the configuration's app is served too"
+        );
         store.delete(&app.id).await.unwrap();
         reloader.refresh().await.unwrap();
         assert!(reloader.apps.by_key(&app.key).is_none());
@@ -163,7 +173,10 @@ mod tests {
         let store: Arc<dyn AppStore> = Arc::new(SqliteStore::in_memory().unwrap());
         let fixed = crate::apps::test_app();
         let (reloader, _) = reloader(store.clone(), vec![fixed.clone()]);
-        store.create(&App::generate(fixed.id.clone())).await.unwrap();
+        store
+            .create(&App::generate(fixed.id.clone()))
+            .await
+            .unwrap();
         reloader.refresh().await.unwrap();
         assert_eq!(reloader.apps.by_id("1").unwrap().key, fixed.key);
         assert!(reloader.is_fixed(&fixed.id));

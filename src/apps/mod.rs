@@ -103,7 +103,10 @@ impl App {
             return Err(AppError::BadKey(self.id.clone()));
         }
         let good = |s: &Secret| s.expose().starts_with("lsk_") && s.expose().len() >= 5;
-        let previous_good = self.previous_secret.as_ref().is_none_or(|p| good(&p.secret));
+        let previous_good = self
+            .previous_secret
+            .as_ref()
+            .is_none_or(|p| good(&p.secret));
         if !good(&self.secret) || !previous_good {
             return Err(AppError::BadSecret(self.id.clone()));
         }
@@ -147,7 +150,9 @@ pub enum StoreError {
     #[error("app {0}: id or key already stored")]
     Exists(AppId),
     /// A database URL that names no store we have.
-    #[error("unsupported database URL (expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:)")]
+    #[error(
+        "unsupported database URL (expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:)"
+    )]
     UnsupportedUrl,
     /// The data directory could not be created.
     #[error("data directory {0}: {1}")]
@@ -207,7 +212,11 @@ mod tests {
         assert_eq!(keys[1], "lsk_test");
         assert_ne!(keys[0], "lsk_test");
         app.previous_secret.as_mut().unwrap().valid_until = unix_now();
-        assert_eq!(app.secrets().count(), 1, "the old key is refused once its grace ends");
+        assert_eq!(
+            app.secrets().count(),
+            1,
+            "the old key is refused once its grace ends"
+        );
         app.rotate(Duration::ZERO);
         assert!(app.previous_secret.is_none());
     }
@@ -220,7 +229,8 @@ mod tests {
         let back: App = serde_json::from_str(&json).unwrap();
         assert_eq!(back.previous_secret, app.previous_secret);
         assert!(!json.contains("previous_secret\":null"));
-        let plain: App = serde_json::from_str(&serde_json::to_string(&test_app()).unwrap()).unwrap();
+        let plain: App =
+            serde_json::from_str(&serde_json::to_string(&test_app()).unwrap()).unwrap();
         assert!(plain.previous_secret.is_none());
     }
 }

@@ -37,7 +37,10 @@ impl StoreUrl {
 }
 
 /// Opens the store `url` names (creating the SQLite file's directory when needed).
-pub async fn open_store(url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn AppStore>, StoreError> {
+pub async fn open_store(
+    url: Option<&str>,
+    data_dir: &Path,
+) -> Result<Arc<dyn AppStore>, StoreError> {
     Ok(match StoreUrl::parse(url, data_dir)? {
         StoreUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -61,7 +64,10 @@ mod tests {
         let parse = |url| StoreUrl::parse(url, dir).unwrap();
         assert_eq!(parse(None), StoreUrl::Sqlite(dir.join("lattestream.db")));
         assert_eq!(parse(Some("sqlite::memory:")), StoreUrl::Memory);
-        assert_eq!(parse(Some("sqlite:///var/x.db")), StoreUrl::Sqlite("/var/x.db".into()));
+        assert_eq!(
+            parse(Some("sqlite:///var/x.db")),
+            StoreUrl::Sqlite("/var/x.db".into())
+        );
         assert_eq!(parse(Some("sqlite:x.db")), StoreUrl::Sqlite("x.db".into()));
         let pg = "postgres://u@h/db";
         assert_eq!(parse(Some(pg)), StoreUrl::Postgres(pg.into()));

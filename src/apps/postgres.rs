@@ -20,7 +20,7 @@ use crate::protocol::AppId;
 /// The channel the trigger notifies.
 const CHANNEL: &str = "lattestream_apps";
 /// Any fixed number: the advisory lock that serialises migrations between nodes.
-const MIGRATION_LOCK: i64 = 0x1a77e_57ea;
+const MIGRATION_LOCK: i64 = 0x1a77_e57e;
 /// Pause between attempts to re-open the listening connection.
 const RELISTEN_AFTER: Duration = Duration::from_secs(2);
 
@@ -103,18 +103,25 @@ async fn connect(url: &str) -> Result<Client, StoreError> {
 async fn migrate(url: &str) -> Result<(), StoreError> {
     let mut client = connect(url).await?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS lattestream_migrations (
              version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
     )
     .await?;
-    let row = tx.query_one("SELECT count(*) FROM lattestream_migrations", &[]).await?;
+    let row = tx
+        .query_one("SELECT count(*) FROM lattestream_migrations", &[])
+        .await?;
     let applied = row.get::<_, i64>(0) as usize;
     for (n, step) in MIGRATIONS.iter().enumerate().skip(applied) {
         tx.batch_execute(step).await?;
         let version = n as i32 + 1;
-        tx.execute("INSERT INTO lattestream_migrations (version) VALUES ($1)", &[&version]).await?;
+        tx.execute(
+            "INSERT INTO lattestream_migrations (version) VALUES ($1)",
+            &[&version],
+        )
+        .await?;
     }
     Ok(tx.commit().await?)
 }
@@ -134,7 +141,11 @@ async fn listen(url: String, notified: Arc<Notify>) {
                     }
                     std::future::ready(())
                 }));
-                if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+                if client
+                    .batch_execute(&format!("LISTEN {CHANNEL}"))
+                    .await
+                    .is_ok()
+                {
                     notified.notify_one();
                 }
                 let _ = driver.await;
@@ -159,13 +170,17 @@ impl AppStore for PostgresStore {
     async fn list(&self) -> Result<Vec<App>, StoreError> {
         let sql = "SELECT app::text FROM lattestream_apps ORDER BY length(id), id";
         let rows = self.client().await?.query(sql, &[]).await?;
-        rows.iter().map(|row| Ok(serde_json::from_str(row.get(0))?)).collect()
+        rows.iter()
+            .map(|row| Ok(serde_json::from_str(row.get(0))?))
+            .collect()
     }
 
     async fn get(&self, id: &AppId) -> Result<Option<App>, StoreError> {
         let sql = "SELECT app::text FROM lattestream_apps WHERE id = $1";
         let row = self.client().await?.query_opt(sql, &[&id.as_str()]).await?;
-        Ok(row.map(|row| serde_json::from_str(row.get(0))).transpose()?)
+        Ok(row
+            .map(|row| serde_json::from_str(row.get(0)))
+            .transpose()?)
     }
 
     async fn create(&self, app: &App) -> Result<(), StoreError> {
@@ -174,7 +189,10 @@ impl AppStore for PostgresStore {
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&app.id.as_str(), &app.key, &json];
         let client = self.client().await?;
-        client.execute(sql, &params).await.map_err(|e| exists(e, &app.id))?;
+        client
+            .execute(sql, &params)
+            .await
+            .map_err(|e| exists(e, &app.id))?;
         Ok(())
     }
 
@@ -185,7 +203,10 @@ impl AppStore for PostgresStore {
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
             [&app.id.as_str(), &app.key, &json];
         let client = self.client().await?;
-        let changed = client.execute(sql, &params).await.map_err(|e| exists(e, &app.id))?;
+        let changed = client
+            .execute(sql, &params)
+            .await
+            .map_err(|e| exists(e, &app.id))?;
         Ok(changed > 0)
     }
 

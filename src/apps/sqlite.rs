@@ -104,7 +104,8 @@ impl AppStore for SqliteStore {
         let (id, json) = (app.id.clone(), serde_json::to_string(app)?);
         self.blocking(move |conn| {
             let sql = "INSERT INTO apps (id, app) VALUES (?1, ?2)";
-            conn.execute(sql, (id.as_str(), json)).map_err(|e| exists(e, &id))?;
+            conn.execute(sql, (id.as_str(), json))
+                .map_err(|e| exists(e, &id))?;
             Ok(())
         })
         .await
@@ -114,7 +115,9 @@ impl AppStore for SqliteStore {
         let (id, json) = (app.id.clone(), serde_json::to_string(app)?);
         self.blocking(move |conn| {
             let sql = "UPDATE apps SET app = ?2 WHERE id = ?1";
-            let changed = conn.execute(sql, (id.as_str(), json)).map_err(|e| exists(e, &id))?;
+            let changed = conn
+                .execute(sql, (id.as_str(), json))
+                .map_err(|e| exists(e, &id))?;
             Ok(changed > 0)
         })
         .await
@@ -158,7 +161,8 @@ mod tests {
             Box::pin(async move { open })
         })
         .await;
-        dirs.into_iter().for_each(|d| std::fs::remove_dir_all(d).unwrap());
+        dirs.into_iter()
+            .for_each(|d| std::fs::remove_dir_all(d).unwrap());
     }
 
     #[tokio::test]
@@ -168,7 +172,8 @@ mod tests {
         let old = Connection::open(&path).unwrap();
         old.execute_batch(MIGRATIONS[0]).unwrap();
         let json = serde_json::to_string(&app).unwrap();
-        old.execute("INSERT INTO apps VALUES ('42', ?1)", [json]).unwrap();
+        old.execute("INSERT INTO apps VALUES ('42', ?1)", [json])
+            .unwrap();
         drop(old);
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.list().await.unwrap()[0].key, app.key);

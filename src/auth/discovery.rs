@@ -57,7 +57,10 @@ pub fn verify_discovery_token(app: &App, token: &str, now: u64) -> Result<(), Di
     if app_id != app.id.as_str() {
         return Err(DiscoveryError::OtherApp);
     }
-    if !app.secrets().any(|s| bool::from(given.ct_eq(&signature(app, s, expires)))) {
+    if !app
+        .secrets()
+        .any(|s| bool::from(given.ct_eq(&signature(app, s, expires))))
+    {
         return Err(DiscoveryError::BadSignature);
     }
     if now >= expires {

@@ -99,8 +99,8 @@ pub fn verify_access_token(apps: &Apps, token: &str) -> Result<(Arc<App>, Grant)
     validation.set_issuer(&["lattestream"]);
     validation.set_required_spec_claims(&["exp", "sub", "iss"]);
     let decode = |secret: &Secret| {
-        let key = DecodingKey::from_secret(secret.expose().as_bytes())
-            .expect("HMAC keys of any length");
+        let key =
+            DecodingKey::from_secret(secret.expose().as_bytes()).expect("HMAC keys of any length");
         jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
     };
     // The current key first; the previous one while a rotation's grace period runs.
@@ -108,7 +108,12 @@ pub fn verify_access_token(apps: &Apps, token: &str) -> Result<(Arc<App>, Grant)
         let mut results = app.secrets().map(decode);
         match results.next().expect("an app has a key") {
             Ok(decoded) => decoded.claims,
-            Err(e) => results.find_map(Result::ok).ok_or_else(|| invalid(e))?.claims,
+            Err(e) => {
+                results
+                    .find_map(Result::ok)
+                    .ok_or_else(|| invalid(e))?
+                    .claims
+            }
         }
     };
     if claims.tenant != app.id.as_str() {

@@ -32,8 +32,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console", get(|| asset("text/html; charset=utf-8", PAGE)))
         .route("/console/", get(|| asset("text/html; charset=utf-8", PAGE)))
-        .route("/console/console.js", get(|| asset("text/javascript; charset=utf-8", SCRIPT)))
-        .route("/console/console.css", get(|| asset("text/css; charset=utf-8", STYLE)))
+        .route(
+            "/console/console.js",
+            get(|| asset("text/javascript; charset=utf-8", SCRIPT)),
+        )
+        .route(
+            "/console/console.css",
+            get(|| asset("text/css; charset=utf-8", STYLE)),
+        )
         .route("/console/api/apps", get(apps))
         .route("/console/api/apps/{id}/stream", get(stream::stream))
 }
@@ -60,7 +66,9 @@ pub enum Role {
 /// The apps a credential may watch, and as whom; `None` when it is neither the admin token nor a
 /// private key of a served app.
 pub fn sign_in(node: &Node, credential: &str) -> Option<(Role, Vec<Arc<App>>)> {
-    let admin = node.admin().is_some_and(|a| a.authorize(Some(credential)).is_ok());
+    let admin = node
+        .admin()
+        .is_some_and(|a| a.authorize(Some(credential)).is_ok());
     if admin {
         return Some((Role::Admin, node.apps().all()));
     }

@@ -36,7 +36,11 @@ const MAX_MEMBERS: usize = 50;
 const MAX_MESSAGE: usize = 8 * 1024;
 
 /// Answers the upgrade and runs the stream once the connection is handed over.
-pub async fn stream(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
+pub async fn stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let (mut parts, _) = request.into_parts();
     let key = parts.headers.get(header::SEC_WEBSOCKET_KEY).cloned();
     let upgrade = parts.extensions.remove::<OnUpgrade>();
@@ -48,14 +52,22 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>, reque
     tokio::spawn(async move {
         if let Ok(upgraded) = upgrade.await {
             let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE));
-            let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+            let ws = WebSocketStream::from_raw_socket(
+                TokioIo::new(upgraded),
+                Role::Server,
+                Some(config),
+            )
+            .await;
             run(ws, node, id).await;
         }
     });
     let headers = [
         (header::CONNECTION, HeaderValue::from_static("upgrade")),
         (header::UPGRADE, HeaderValue::from_static("websocket")),
-        (header::SEC_WEBSOCKET_ACCEPT, HeaderValue::from_str(&accept).expect("base64")),
+        (
+            header::SEC_WEBSOCKET_ACCEPT,
+            HeaderValue::from_str(&accept).expect("base64"),
+        ),
     ];
     (StatusCode::SWITCHING_PROTOCOLS, headers).into_response()
 }
@@ -93,7 +105,10 @@ async fn run(mut ws: Socket, node: Arc<Node>, id: String) {
 
 /// The app the first message's credential may watch, if it names this one.
 async fn signed_in(ws: &mut Socket, node: &Node, id: &str) -> Option<Arc<App>> {
-    let first = tokio::time::timeout(SIGN_IN_TIMEOUT, ws.next()).await.ok()??.ok()?;
+    let first = tokio::time::timeout(SIGN_IN_TIMEOUT, ws.next())
+        .await
+        .ok()??
+        .ok()?;
     let text = first.into_text().ok()?;
     let credential = serde_json::from_str::<serde_json::Value>(&text).ok()?;
     let credential = credential.get("credential")?.as_str()?.to_owned();

@@ -100,7 +100,9 @@ async fn create(
 ) -> Result<Response, AdminError> {
     let admin = authorized(&state, &headers)?;
     let body: AppBody = body(&raw)?;
-    let app = admin.create(body.id, |s| merge_settings(s, &body.settings)).await?;
+    let app = admin
+        .create(body.id, |s| merge_settings(s, &body.settings))
+        .await?;
     Ok((StatusCode::CREATED, Json(app)).into_response())
 }
 
@@ -124,7 +126,9 @@ async fn change(
     if body.id.is_some() {
         return Err(AdminError::Invalid("an app's id cannot be changed".into()));
     }
-    let app = admin.change(&app_id(&id)?, |s| merge_settings(s, &body.settings)).await?;
+    let app = admin
+        .change(&app_id(&id)?, |s| merge_settings(s, &body.settings))
+        .await?;
     Ok(Json(app).into_response())
 }
 

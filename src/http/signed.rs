@@ -35,13 +35,14 @@ pub fn check(state: &AppState, app: &App, meta: &RequestMeta, body: &[u8]) -> Re
         .map(|secret| request.verify(secret, signature, now))
         .reduce(|first, next| first.or(next))
         .expect("an app has a key");
-    let checked = verified.and_then(|()| {
-        match state.nonces.remember(&app.id, request.nonce, now) {
-            Ok(()) => Ok(None),
-            Err(NonceError::Replayed) => Err(SignatureError::Replayed),
-            Err(NonceError::Full(retry)) => Ok(Some(retry)),
-        }
-    });
+    let checked =
+        verified.and_then(
+            |()| match state.nonces.remember(&app.id, request.nonce, now) {
+                Ok(()) => Ok(None),
+                Err(NonceError::Replayed) => Err(SignatureError::Replayed),
+                Err(NonceError::Full(retry)) => Ok(Some(retry)),
+            },
+        );
     match checked {
         Ok(None) => Ok(()),
         Ok(Some(retry)) => {

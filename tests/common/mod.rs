@@ -365,7 +365,10 @@ pub async fn wait_until(mut condition: impl FnMut() -> bool) {
 pub async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "condition not met in time");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met in time"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

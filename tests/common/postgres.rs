@@ -31,19 +31,28 @@ impl TestDatabase {
         let name = format!("ls_it_{}", uuid_simple());
         on_server(&format!("CREATE DATABASE {name}")).await;
         let server = server_url();
-        let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
+        let base = server
+            .rsplit_once('/')
+            .map_or(server.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
         Self { name, url }
     }
 
     /// Drops it, closing whatever is still connected.
     pub async fn drop_now(&self) {
-        on_server(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await;
+        on_server(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .await;
     }
 }
 
 fn uuid_simple() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{}_{nanos}", std::process::id())
 }

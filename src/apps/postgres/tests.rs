@@ -22,10 +22,15 @@ impl Databases {
     async fn create(&self) -> String {
         let name = format!("ls_test_{}", uuid::Uuid::new_v4().simple());
         let admin = connect(&admin_url()).await.expect("the local PostgreSQL");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
         self.0.lock().push(name.clone());
         let base = admin_url();
-        let server = base.rsplit_once('/').map_or(base.as_str(), |(server, _)| server);
+        let server = base
+            .rsplit_once('/')
+            .map_or(base.as_str(), |(server, _)| server);
         format!("{server}/{name}")
     }
 
@@ -69,12 +74,17 @@ async fn a_write_on_one_node_wakes_the_others_at_once() {
         PostgresStore::connect(&url).await.unwrap(),
     );
     // The wake that follows LISTEN says "catch up"; take it, then wait for the write's own.
-    tokio::time::timeout(Duration::from_secs(5), reader.changed()).await.expect("listening");
+    tokio::time::timeout(Duration::from_secs(5), reader.changed())
+        .await
+        .expect("listening");
     let waiting = tokio::spawn(async move {
         reader.changed().await;
         reader
     });
-    writer.create(&App::generate(AppId::parse("5").unwrap())).await.unwrap();
+    writer
+        .create(&App::generate(AppId::parse("5").unwrap()))
+        .await
+        .unwrap();
     let reader = tokio::time::timeout(Duration::from_secs(5), waiting)
         .await
         .expect("NOTIFY reached the other handle")
@@ -92,7 +102,10 @@ async fn nodes_starting_together_migrate_once() {
     let stores = futures_util::future::join_all(starts).await;
     assert!(stores.iter().all(Result::is_ok));
     let client = connect(&url).await.unwrap();
-    let row = client.query_one("SELECT count(*) FROM lattestream_migrations", &[]).await.unwrap();
+    let row = client
+        .query_one("SELECT count(*) FROM lattestream_migrations", &[])
+        .await
+        .unwrap();
     assert_eq!(row.get::<_, i64>(0) as usize, MIGRATIONS.len());
     drop(stores);
     databases.drop_all().await;

@@ -3,12 +3,15 @@
 //! configured the routes answer 404 as if they did not exist. Handlers authenticate and call
 //! [`AppAdmin`]; errors are the documented `{error, code}` body.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -52,11 +55,17 @@ impl IntoResponse for AdminError {
     }
 }
 
-/// The node's app management, once the bearer token has been checked.
-fn authorized<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<&'a AppAdmin, AdminError> {
-    let admin = state.node.admin().ok_or(AdminError::Disabled)?;
-    admin.authorize(super::keys::header_key(headers))?;
-    Ok(admin)
+/// The node's app management, for a request whose bearer token checked out.
+struct Authorized(Arc<AppAdmin>);
+
+impl FromRequestParts<AppState> for Authorized {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdminError> {
+        let admin = state.node.admin().ok_or(AdminError::Disabled)?;
+        admin.authorize(super::keys::header_key(&parts.headers))?;
+        Ok(Self(admin.clone()))
+    }
 }
 
 fn app_id(raw: &str) -> Result<AppId, AdminError> {
@@ -88,67 +97,51 @@ struct RotateBody {
     grace: Option<Duration>,
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AdminError> {
-    let apps = authorized(&state, &headers)?.list().await?;
-    Ok(Json(json!({ "apps": apps })).into_response())
+async fn list(Authorized(admin): Authorized) -> Result<Response, AdminError> {
+    Ok(Json(json!({ "apps": admin.list().await? })).into_response())
 }
 
-async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    raw: axum::body::Bytes,
-) -> Result<Response, AdminError> {
-    let admin = authorized(&state, &headers)?;
+async fn create(Authorized(admin): Authorized, raw: Bytes) -> Result<Response, AdminError> {
     let body: AppBody = body(&raw)?;
-    let app = admin
-        .create(body.id, |s| merge_settings(s, &body.settings))
-        .await?;
+    let edit = |s: &_| merge_settings(s, &body.settings);
+    let app = admin.create(body.id.clone(), edit).await?;
     Ok((StatusCode::CREATED, Json(app)).into_response())
 }
 
 async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authorized(admin): Authorized,
     Path(id): Path<String>,
 ) -> Result<Response, AdminError> {
-    let app = authorized(&state, &headers)?.show(&app_id(&id)?).await?;
-    Ok(Json(app).into_response())
+    Ok(Json(admin.show(&app_id(&id)?).await?).into_response())
 }
 
 async fn change(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authorized(admin): Authorized,
     Path(id): Path<String>,
-    raw: axum::body::Bytes,
+    raw: Bytes,
 ) -> Result<Response, AdminError> {
-    let admin = authorized(&state, &headers)?;
     let body: AppBody = body(&raw)?;
     if body.id.is_some() {
         return Err(AdminError::Invalid("an app's id cannot be changed".into()));
     }
-    let app = admin
-        .change(&app_id(&id)?, |s| merge_settings(s, &body.settings))
-        .await?;
-    Ok(Json(app).into_response())
+    let id = app_id(&id)?;
+    let app = admin.change(&id, |s| merge_settings(s, &body.settings));
+    Ok(Json(app.await?).into_response())
 }
 
 async fn rotate(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authorized(admin): Authorized,
     Path(id): Path<String>,
-    raw: axum::body::Bytes,
+    raw: Bytes,
 ) -> Result<Response, AdminError> {
-    let admin = authorized(&state, &headers)?;
     let body: RotateBody = body(&raw)?;
-    let app = admin.rotate(&app_id(&id)?, body.grace).await?;
-    Ok(Json(app).into_response())
+    Ok(Json(admin.rotate(&app_id(&id)?, body.grace).await?).into_response())
 }
 
 async fn delete(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Authorized(admin): Authorized,
     Path(id): Path<String>,
 ) -> Result<Response, AdminError> {
-    authorized(&state, &headers)?.delete(&app_id(&id)?).await?;
+    admin.delete(&app_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

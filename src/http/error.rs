@@ -6,6 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::publish::PublishError;
+
 /// A REST API failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -144,6 +146,25 @@ impl IntoResponse for ApiError {
             return response;
         }
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(error: PublishError) -> Self {
+        use PublishError as P;
+        match error {
+            P::MissingChannels => Self::MissingParameter("channels"),
+            P::MissingChannel => Self::MissingParameter("channel"),
+            P::MissingName => Self::MissingParameter("event"),
+            P::MissingData => Self::MissingParameter("data"),
+            P::TooManyChannels(max) => Self::TooManyChannels(max),
+            P::TooManyEvents(max) => Self::TooManyEvents(max),
+            P::InvalidChannel { name, .. } => Self::InvalidChannel(name),
+            P::InvalidName(reason) => Self::InvalidEvent(reason.to_string()),
+            P::DataTooLarge(max) => Self::PayloadTooLarge(max),
+            P::InvalidSocketId(_) => Self::InvalidSocketId,
+            P::InvalidData(reason) => Self::InvalidJson(reason),
+        }
     }
 }
 

@@ -69,6 +69,20 @@ pub fn private_call<T>(
     endpoint: Option<Endpoint>,
     handle: impl FnOnce(&Arc<App>, &[u8]) -> Result<T, ApiError>,
 ) -> (RateHeaders, Result<T, ApiError>) {
+    private_call_signed(state, meta, body, endpoint, |app, body, _| {
+        handle(app, body)
+    })
+}
+
+/// [`private_call`] for handlers whose limits depend on whether the official SDK signed the request
+/// (`handle` is told so).
+pub fn private_call_signed<T>(
+    state: &AppState,
+    meta: &RequestMeta,
+    body: Result<Bytes, BytesRejection>,
+    endpoint: Option<Endpoint>,
+    handle: impl FnOnce(&Arc<App>, &[u8], bool) -> Result<T, ApiError>,
+) -> (RateHeaders, Result<T, ApiError>) {
     let found = body_bytes(state, body).and_then(|b| Ok((authenticate(state, meta, &b)?, b)));
     let (app, body) = match found {
         Ok(found) => found,
@@ -77,7 +91,7 @@ pub fn private_call<T>(
     let (headers, allowed) = limit(state, &app, endpoint);
     let result = allowed
         .and_then(|()| signed::check(state, &app, meta, &body))
-        .and_then(|()| handle(&app, &body));
+        .and_then(|signed| handle(&app, &body, signed));
     (headers, result)
 }
 

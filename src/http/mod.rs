@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod guard;
 mod keys;
+pub(crate) mod publish;
 pub mod pusher;
 mod signed;
 mod threads;

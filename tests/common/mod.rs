@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod pusher_sign;
+pub mod raw;
+pub mod signed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -76,6 +76,16 @@ impl PusherError {
     }
 }
 
+impl From<crate::http::publish::PublishError> for PusherError {
+    fn from(error: crate::http::publish::PublishError) -> Self {
+        use crate::http::publish::PublishError as P;
+        match error {
+            P::DataTooLarge(max) => Self::DataTooLarge(max),
+            other => Self::BadRequest(other.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for PusherError {
     fn into_response(self) -> Response {
         let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];

@@ -57,6 +57,12 @@ pub enum PusherError {
     /// An event's `data` is over the app's limit, bytes.
     #[error("Event data too large (at most {0} bytes)")]
     DataTooLarge(usize),
+    /// The request body did not arrive in time.
+    #[error("Request body timed out")]
+    RequestTimeout,
+    /// The client's address has too many bodies in flight.
+    #[error("Too many requests in flight from this address")]
+    TooManyPendingBodies,
 }
 
 impl PusherError {
@@ -72,6 +78,8 @@ impl PusherError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) | Self::DataTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyPendingBodies => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }

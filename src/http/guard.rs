@@ -44,7 +44,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
 }
 
 /// `X-RateLimit-Limit`, `-Remaining` and `-Reset`, when a limit was checked.
-#[derive(Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct RateHeaders(Option<Decision>);
 
 impl IntoResponseParts for RateHeaders {
@@ -126,6 +126,17 @@ fn limit(
     app: &App,
     endpoint: Option<Endpoint>,
 ) -> (RateHeaders, Result<(), ApiError>) {
+    let (headers, counted) = count(state, app, endpoint);
+    (headers, counted.map_err(ApiError::RateLimited))
+}
+
+/// Counts a request of `app` against `endpoint`'s budget, the one both our API and the Pusher API
+/// spend: the headers to send, and the seconds to wait when refused.
+pub(crate) fn count(
+    state: &AppState,
+    app: &App,
+    endpoint: Option<Endpoint>,
+) -> (RateHeaders, Result<(), u64>) {
     let limits = &app.settings.rate_limits;
     let Some(endpoint) = endpoint.filter(|_| limits.enabled) else {
         return (RateHeaders::default(), Ok(()));
@@ -136,7 +147,7 @@ fn limit(
         .check(&app.id, endpoint, endpoint.limit(limits));
     let result = match decision.allowed {
         true => Ok(()),
-        false => Err(ApiError::RateLimited(decision.retry_after)),
+        false => Err(decision.retry_after),
     };
     (RateHeaders(Some(decision)), result)
 }

@@ -7,7 +7,7 @@ mod channels;
 mod discover;
 mod error;
 mod events;
-mod guard;
+pub(crate) mod guard;
 mod keys;
 pub(crate) mod publish;
 pub mod pusher;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use super::Reply;
 use super::error::PusherError;
 use super::info::Info;
 use super::signature::Signed;
@@ -30,10 +31,11 @@ struct TriggerBody {
 }
 
 /// `POST events`: `{}`, or the channels' attributes when `info` asks for them.
-pub async fn trigger(
-    State(state): State<AppState>,
-    signed: Signed,
-) -> Result<Json<Value>, PusherError> {
+pub async fn trigger(State(state): State<AppState>, signed: Signed) -> Reply {
+    (signed.rate, trigger_for(&state, &signed).await)
+}
+
+async fn trigger_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, PusherError> {
     let body: TriggerBody = parse_json(&signed.body)?;
     let app = &signed.app;
     let rules = Rules::pusher(app);
@@ -88,10 +90,11 @@ struct BatchItem {
 
 /// `POST batch_events`: every event is checked before any is published; `{}`, or one attribute object
 /// per event (in order) when any event's `info` asks.
-pub async fn batch(
-    State(state): State<AppState>,
-    signed: Signed,
-) -> Result<Json<Value>, PusherError> {
+pub async fn batch(State(state): State<AppState>, signed: Signed) -> Reply {
+    (signed.rate, batch_for(&state, &signed).await)
+}
+
+async fn batch_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, PusherError> {
     let body: BatchBody = parse_json(&signed.body)?;
     let app = &signed.app;
     let events = batch_events(app, body.batch)?;

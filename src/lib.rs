@@ -132,7 +132,7 @@ pub async fn serve(
     drain: Duration,
 ) -> std::io::Result<()> {
     node.set_session_runtime(tokio::runtime::Handle::current());
-    let service = TowerToHyperService::new(http::router(node.clone(), config.http.max_body_bytes));
+    let service = http::router(node.clone(), &config.http);
     let (stop, stopped) = tokio::sync::watch::channel(());
     let http = HttpThreads::start(config.http.threads)?;
     let (listener, relays) = match &config.tls {
@@ -184,7 +184,7 @@ async fn serve_tls(
 /// only the TLS front's relays are admitted.
 async fn accept(
     listener: std::net::TcpListener,
-    service: TowerToHyperService<axum::Router>,
+    service: axum::Router,
     mut stopping: tokio::sync::watch::Receiver<()>,
     relays: Option<Arc<tls::Relays>>,
 ) {
@@ -193,10 +193,16 @@ async fn accept(
         Err(error) => return tracing::error!(%error, "cannot listen"),
     };
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) if relays.as_ref().is_none_or(|r| r.admits(&peer)) => tcp,
-                Ok(_) => continue,
+                Ok((tcp, peer)) => match &relays {
+                    None => (tcp, peer),
+                    // Behind TLS: the client the relay carries, and nothing that is not a relay.
+                    Some(relays) => match relays.client_of(&peer) {
+                        Some(client) => (tcp, client),
+                        None => continue,
+                    },
+                },
                 Err(error) => {
                     // Out of file descriptors or a connection reset before accept: wait, do not spin.
                     tracing::debug!(%error, "accept failed");
@@ -206,21 +212,45 @@ async fn accept(
             },
             _ = stopping.changed() => return,
         };
-        let connection = serve_connection(tcp, service.clone(), stopping.clone());
+        let connection = serve_connection(tcp, peer, service.clone(), stopping.clone());
         tokio::spawn(connection.with_current_subscriber());
     }
+}
+
+/// The router, with every request carrying the address of the client that sent it (for the body
+/// gate's per-address bound).
+fn with_peer(
+    router: axum::Router,
+    peer: Option<std::net::SocketAddr>,
+) -> impl tower::Service<
+    axum::http::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone {
+    use tower::ServiceExt;
+    router.map_request(
+        move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(http::PeerAddr(peer.ip()));
+            }
+            request
+        },
+    )
 }
 
 /// Serves HTTP/1.1 on one accepted connection (WebSocket upgrades included) until it ends, or until
 /// shutdown asks it to finish its current request.
 async fn serve_connection(
     tcp: tokio::net::TcpStream,
-    service: TowerToHyperService<axum::Router>,
+    peer: std::net::SocketAddr,
+    router: axum::Router,
     mut stopping: tokio::sync::watch::Receiver<()>,
 ) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
+    let service = TowerToHyperService::new(with_peer(router, Some(peer)));
     // A timer makes hyper's 30 s limit on reading a request's headers take effect, so a client that
     // opens a connection and sends nothing (or a header a byte at a time) cannot hold it for ever.
     let connection = hyper::server::conn::http1::Builder::new()

@@ -8,7 +8,7 @@
 //! opened. A TLS connection therefore costs a relay task, two small buffers and a loopback socket pair
 //! beyond a plain one; for the largest fan-outs, terminate TLS at a load balancer instead.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -149,15 +149,16 @@ fn server_config(
     Ok(config)
 }
 
-/// The loopback addresses of the relays this node opened: the only peers its plain listener admits
-/// while TLS is on.
+/// The loopback addresses of the relays this node opened, each with the address of the client it
+/// carries: the only peers its plain listener admits while TLS is on, and who they stand for (so
+/// per-address limits count clients, not the relay).
 #[derive(Default)]
-pub struct Relays(Mutex<HashSet<SocketAddr>>);
+pub struct Relays(Mutex<HashMap<SocketAddr, SocketAddr>>);
 
 impl Relays {
-    /// Whether `peer` is one of our relays.
-    pub fn admits(&self, peer: &SocketAddr) -> bool {
-        self.0.lock().contains(peer)
+    /// The client behind `peer`, if `peer` is one of our relays.
+    pub fn client_of(&self, peer: &SocketAddr) -> Option<SocketAddr> {
+        self.0.lock().get(peer).copied()
     }
 }
 
@@ -190,12 +191,15 @@ pub async fn front(
 /// Handshakes one client and relays its bytes both ways until either side closes.
 async fn relay(tcp: TcpStream, acceptor: TlsAcceptor, plain: SocketAddr, relays: Arc<Relays>) {
     let _ = tcp.set_nodelay(true);
+    let Ok(client) = tcp.peer_addr() else {
+        return;
+    };
     let mut tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => return tracing::debug!(%error, "TLS handshake failed"),
         Err(_) => return tracing::debug!("TLS handshake timed out"),
     };
-    let (mut upstream, local) = match connect_relay(plain, &relays).await {
+    let (mut upstream, local) = match connect_relay(plain, client, &relays).await {
         Ok(found) => found,
         Err(error) => return tracing::warn!(%error, "cannot reach the plain listener"),
     };
@@ -213,13 +217,14 @@ async fn relay(tcp: TcpStream, acceptor: TlsAcceptor, plain: SocketAddr, relays:
 /// the listener never sees it unregistered.
 async fn connect_relay(
     plain: SocketAddr,
+    client: SocketAddr,
     relays: &Relays,
 ) -> std::io::Result<(TcpStream, SocketAddr)> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     socket.set_nodelay(true)?;
     let local = socket.local_addr()?;
-    relays.0.lock().insert(local);
+    relays.0.lock().insert(local, client);
     match socket.connect(plain).await {
         Ok(stream) => Ok((stream, local)),
         Err(error) => {

@@ -4,6 +4,8 @@
 
 pub mod postgres;
 pub mod pusher_sign;
+pub mod raw;
+pub mod signed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

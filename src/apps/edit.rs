@@ -122,8 +122,13 @@ fn from_tree(tree: Value, path: &str) -> Result<AppSettings, SettingError> {
 }
 
 /// A nested struct that does not refuse unknown fields would drop a misspelt key silently: the path
-/// must still be there once the settings are written out again.
+/// must still be there once the settings are written out again. A top-level name needs no check
+/// (`AppSettings` refuses unknown fields, and a setting that skips its default when written, such as an
+/// empty list, may rightly be absent).
 fn check_known(settings: &AppSettings, path: &str) -> Result<(), SettingError> {
+    if !path.contains('.') {
+        return Ok(());
+    }
     let tree = to_tree(settings);
     let found = path
         .split('.')

@@ -14,6 +14,7 @@ use crate::debug::{DebugEvent, DebugEvents};
 use crate::hub::{AppHub, Hub, Woken};
 use crate::metrics::Metrics;
 use crate::protocol::{AppId, CloseCode, Event, SocketId};
+use crate::auth::{MemoryNonceStore, NonceStore};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 
 /// Subscribers one task writes an event to when a publish is spread over the session runtime: small
@@ -30,6 +31,7 @@ pub struct Node {
     ws: WebSocketConfig,
     metrics: Arc<Metrics>,
     limiter: Arc<dyn RateLimiter>,
+    nonces: Arc<dyn NonceStore>,
     discovery: (DiscoveryConfig, SocketAddr),
     /// The runtime WebSocket sessions run on, set by `serve`.
     sessions: OnceLock<Handle>,
@@ -53,6 +55,7 @@ impl Node {
             ws,
             metrics,
             limiter: Arc::new(MemoryRateLimiter::default()),
+            nonces: Arc::new(MemoryNonceStore::default()),
             discovery: (
                 DiscoveryConfig::default(),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -113,9 +116,20 @@ impl Node {
         self.id
     }
 
+    /// Replaces the in-memory store of signed-request nonces (a shared one for a cluster).
+    pub fn with_nonce_store(mut self, nonces: Arc<dyn NonceStore>) -> Self {
+        self.nonces = nonces;
+        self
+    }
+
     /// The REST rate limiter.
     pub fn rate_limiter(&self) -> &dyn RateLimiter {
         &*self.limiter
+    }
+
+    /// Where signed requests' nonces are remembered.
+    pub fn nonce_store(&self) -> &dyn NonceStore {
+        &*self.nonces
     }
 
     /// The discovery settings and the listen address.

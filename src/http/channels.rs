@@ -103,7 +103,7 @@ pub async fn list(
             channels,
             total_channels,
         }))
-    })
+    }).await
 }
 
 /// `GET /channels/{name}`: an unoccupied channel answers `occupied: false`, not 404.
@@ -134,7 +134,7 @@ pub async fn show(
             user_count: presence.then_some(users),
             members,
         }))
-    })
+    }).await
 }
 
 /// `GET /channels/{name}/users`: presence channels only (others are a 400 `INVALID_CHANNEL`).
@@ -160,7 +160,7 @@ pub async fn users(
             })
             .collect();
         Ok(Json(UserList { users }))
-    })
+    }).await
 }
 
 /// `POST /users/{user_id}/terminate_connections`: closes the user's connections with 4009.
@@ -175,7 +175,7 @@ pub async fn terminate(
         let terminated = state.node.terminate_user(app, &user);
         tracing::info!(app = %app.id, terminated, "terminated a user's connections");
         Ok(Json(Terminated { terminated }))
-    })
+    }).await
 }
 
 fn channel_name(name: Result<Path<String>, PathRejection>) -> Result<ChannelName, ApiError> {

@@ -5,6 +5,7 @@
 pub mod postgres;
 pub mod pusher_sign;
 pub mod raw;
+pub mod redis;
 pub mod signed;
 
 use std::net::SocketAddr;

@@ -448,6 +448,35 @@ mod tests {
     }
 
     #[test]
+    fn redis_comes_from_the_file_the_environment_or_the_flag_and_prints_masked() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None, Overrides::default()).expect("loads");
+            assert!(config.redis.url.is_none(), "no Redis unless asked");
+            assert_eq!(config.redis.key_prefix, "lattestream");
+            assert_eq!(config.redis.timeout, Duration::from_millis(500));
+            jail.create_file(
+                "ls.toml",
+                "[redis]\nurl = \"redis://file\"\ntimeout = \"2s\"\n",
+            )?;
+            jail.set_env("LATTESTREAM_REDIS_URL", "redis://:pw@env:6379/");
+            jail.set_env("LATTESTREAM_REDIS__KEY_PREFIX", "eu1");
+            let config = Config::load(Some(Path::new("ls.toml")), Overrides::default()).unwrap();
+            let url = config.redis.url.as_ref().map(Sensitive::expose);
+            assert_eq!(url, Some("redis://:pw@env:6379/"));
+            assert_eq!(config.redis.key_prefix, "eu1");
+            assert_eq!(config.redis.timeout, Duration::from_secs(2));
+            assert!(!format!("{config:?}").contains("pw@"));
+            let flag = Overrides {
+                redis_url: Some("redis://flag".into()),
+                ..Default::default()
+            };
+            let config = Config::load(None, flag).unwrap();
+            assert_eq!(config.redis.url.unwrap().expose(), "redis://flag");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_file_with_unknown_fields_is_refused() {
         let path = std::env::temp_dir().join(format!("ls-{}.toml", uuid::Uuid::new_v4()));
         std::fs::write(&path, "addr = \"127.0.0.1:7000\"\nbogus = 1\n").unwrap();

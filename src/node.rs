@@ -9,12 +9,12 @@ use tokio::runtime::Handle;
 
 use crate::admin::AppAdmin;
 use crate::apps::{App, Apps};
+use crate::auth::{MemoryNonceStore, NonceStore};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
 use crate::debug::{DebugEvent, DebugEvents};
 use crate::hub::{AppHub, Hub, Woken};
 use crate::metrics::Metrics;
 use crate::protocol::{AppId, CloseCode, Event, SocketId};
-use crate::auth::{MemoryNonceStore, NonceStore};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 
 /// Subscribers one task writes an event to when a publish is spread over the session runtime: small

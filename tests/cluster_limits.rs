@@ -1,5 +1,5 @@
 //! Two nodes on one Redis are one server for the REST limits: a burst spread over both meets the app's
-//! limit, a signed request replayed on the other node is refused, a Redis that cannot be reached stops
+//! limit (on our API and the Pusher API alike), a signed request replayed on the other node is refused, a Redis that cannot be reached stops
 //! the start (library and binary), and a Redis lost while serving leaves unsigned requests served on
 //! per-node limits and refuses signed ones with 503 until it is back. Also: what each request costs
 //! Redis, counted by the server itself (`INFO commandstats`).
@@ -9,6 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::pusher_sign::PusherApi;
 use common::redis::TestRedis;
 use common::signed::Signed;
 use common::{Reply, SECRET, TestServer};
@@ -68,7 +69,10 @@ async fn a_burst_across_two_nodes_meets_the_apps_limit() {
     for (n, node) in [&a, &a, &a, &b, &b].into_iter().enumerate() {
         let reply = trigger(node).await;
         assert_eq!(reply.status, 200, "request {n}: {}", reply.body);
-        assert_eq!(header(&reply, "x-ratelimit-remaining"), (999 - n).to_string());
+        assert_eq!(
+            header(&reply, "x-ratelimit-remaining"),
+            (999 - n).to_string()
+        );
     }
     let refused = trigger(&b).await;
     assert_eq!(refused.status, 429, "{}", refused.body);
@@ -76,8 +80,14 @@ async fn a_burst_across_two_nodes_meets_the_apps_limit() {
     assert_eq!(header(&refused, "retry-after"), "1");
     assert_eq!(header(&refused, "x-ratelimit-limit"), "1000");
     assert_eq!(header(&refused, "x-ratelimit-remaining"), "995");
-    assert_eq!(header(&refused, "x-ratelimit-reset"), (MINUTE + 60).to_string());
+    assert_eq!(
+        header(&refused, "x-ratelimit-reset"),
+        (MINUTE + 60).to_string()
+    );
     assert_eq!(trigger(&a).await.status, 429, "node A sees the same budget");
+    let pusher_event = json!({"name": "flash", "channel": "news", "data": "{}"});
+    let pusher = PusherApi::new(&a).post("/events", &pusher_event).await;
+    assert_eq!(pusher.status, 429, "and so does the Pusher API");
     clock.advance(Duration::from_secs(1));
     assert_eq!(trigger(&a).await.status, 200);
 }
@@ -125,11 +135,20 @@ async fn a_redis_that_cannot_be_reached_stops_the_start_with_the_url_masked() {
     let mut config = common::test_config();
     let url = TestRedis::unreachable_url().replace("redis://", "redis://:hunter2@");
     config.redis.url = Some(Sensitive::new(&url));
-    let error = lattestream::start(&config).await.err().expect("start fails");
+    let error = lattestream::start(&config)
+        .await
+        .err()
+        .expect("start fails");
     let text = error.to_string();
     let masked = url.replace("hunter2", "****");
-    assert!(matches!(error, lattestream::StartError::Redis(_)), "{error:?}");
-    assert!(text.starts_with(&format!("redis {masked}: cannot connect")), "{text}");
+    assert!(
+        matches!(error, lattestream::StartError::Redis(_)),
+        "{error:?}"
+    );
+    assert!(
+        text.starts_with(&format!("redis {masked}: cannot connect")),
+        "{text}"
+    );
     assert!(!text.contains("hunter2"), "{text}");
 }
 
@@ -164,7 +183,10 @@ async fn the_binary_exits_with_an_error_when_redis_cannot_be_reached() {
 async fn with_redis_lost_signed_requests_get_503_and_others_are_served() {
     let mut redis = TestRedis::own();
     let server = TestServer::with_config(config_on(&redis)).await;
-    assert_eq!(Signed::post("/events", &event()).send(&server).await.status, 200);
+    assert_eq!(
+        Signed::post("/events", &event()).send(&server).await.status,
+        200
+    );
     redis.stop();
     let signed = Signed::post("/events", &event()).send(&server).await;
     assert_eq!(signed.status, 503, "{}", signed.body);
@@ -183,7 +205,72 @@ async fn with_redis_lost_signed_requests_get_503_and_others_are_served() {
     redis.restart();
     let started = std::time::Instant::now();
     while Signed::post("/events", &event()).send(&server).await.status != 200 {
-        assert!(started.elapsed() < Duration::from_secs(15), "Redis used again");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "Redis used again"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Redis work per request is fixed: one round trip (`EVALSHA` of the limiter's script, which runs two
+/// `GET`s, a `SET` and an `INCR` inside Redis) per rate-limited request, and one more (`SET … NX EX`)
+/// when the request is signed — counted by Redis itself (`INFO commandstats`, which counts the
+/// commands a script runs as well as the script).
+#[tokio::test]
+async fn each_request_costs_one_redis_round_trip_per_shared_limit() {
+    let redis = TestRedis::own();
+    let server = TestServer::with_config(config_on(&redis)).await;
+    // Warm-up: the first script call loads the script (EVALSHA refused, SCRIPT LOAD, EVALSHA), and
+    // the first request of a minute sets its counter's expiry.
+    assert_eq!(trigger(&server).await.status, 200);
+    let calls = |requests: usize| {
+        let mut calls = redis.command_calls();
+        // Not counted: our probes, and the EXPIRE of a new minute's counter (a minute may begin).
+        calls.retain(|(name, _)| !["info", "config|resetstat", "expire"].contains(&name.as_str()));
+        calls.sort();
+        eprintln!("Redis commands for {requests} requests: {calls:?}");
+        calls
+            .into_iter()
+            .map(|(name, n)| (name, n as usize))
+            .collect::<Vec<_>>()
+    };
+    let expect = |evalsha: usize, set: usize| {
+        let inside = [("get", 2 * evalsha), ("incr", evalsha)];
+        let mut all: Vec<_> = inside.into_iter().map(|(n, c)| (n.to_owned(), c)).collect();
+        all.extend([("evalsha".to_owned(), evalsha), ("set".to_owned(), set)]);
+        all.sort();
+        all
+    };
+    redis.reset_stats();
+    for _ in 0..50 {
+        assert_eq!(trigger(&server).await.status, 200);
+    }
+    assert_eq!(calls(50), expect(50, 50), "unsigned: the script's SET only");
+    redis.reset_stats();
+    for _ in 0..50 {
+        let reply = Signed::post("/events", &event()).send(&server).await;
+        assert_eq!(reply.status, 200);
+    }
+    assert_eq!(calls(50), expect(50, 100), "signed: and one nonce SET each");
+}
+
+/// A Redis that stops answering (frozen, connections open) holds no request longer than
+/// `redis.timeout`: the limiter decides on this node, the signed request is refused.
+#[tokio::test]
+async fn a_redis_that_stops_answering_holds_no_request() {
+    let redis = TestRedis::own();
+    let mut config = config_on(&redis);
+    config.redis.timeout = Duration::from_millis(200);
+    let server = TestServer::with_config(config).await;
+    assert_eq!(trigger(&server).await.status, 200);
+    redis.freeze();
+    let bound = common::PATIENCE;
+    let unsigned = tokio::time::timeout(bound, trigger(&server)).await;
+    let signed = Signed::post("/events", &event());
+    let signed = tokio::time::timeout(bound, signed.send(&server)).await;
+    redis.thaw();
+    assert_eq!(unsigned.expect("answered").status, 200);
+    assert_eq!(signed.expect("answered").status, 503);
+    assert!(server.node.metrics().redis_errors() >= 1);
 }

@@ -103,7 +103,8 @@ pub async fn list(
             channels,
             total_channels,
         }))
-    }).await
+    })
+    .await
 }
 
 /// `GET /channels/{name}`: an unoccupied channel answers `occupied: false`, not 404.
@@ -134,7 +135,8 @@ pub async fn show(
             user_count: presence.then_some(users),
             members,
         }))
-    }).await
+    })
+    .await
 }
 
 /// `GET /channels/{name}/users`: presence channels only (others are a 400 `INVALID_CHANNEL`).
@@ -160,7 +162,8 @@ pub async fn users(
             })
             .collect();
         Ok(Json(UserList { users }))
-    }).await
+    })
+    .await
 }
 
 /// `POST /users/{user_id}/terminate_connections`: closes the user's connections with 4009.
@@ -175,7 +178,8 @@ pub async fn terminate(
         let terminated = state.node.terminate_user(app, &user);
         tracing::info!(app = %app.id, terminated, "terminated a user's connections");
         Ok(Json(Terminated { terminated }))
-    }).await
+    })
+    .await
 }
 
 fn channel_name(name: Result<Path<String>, PathRejection>) -> Result<ChannelName, ApiError> {

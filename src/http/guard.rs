@@ -94,7 +94,10 @@ pub async fn private_call_signed<T>(
         Ok(()) => signed::check(state, &app, meta, &body).await,
         Err(refused) => Err(refused),
     };
-    (headers, result.and_then(|signed| handle(&app, &body, signed)))
+    (
+        headers,
+        result.and_then(|signed| handle(&app, &body, signed)),
+    )
 }
 
 /// The app whose private key is in `Authorization` or, failing that, in the body's `api_key`.

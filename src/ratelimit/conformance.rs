@@ -50,7 +50,12 @@ async fn a_burst_past_the_per_second_limit_is_refused_for_a_second(new: &Factory
     assert_eq!((refused.retry_after, refused.remaining), (1, 900));
     assert_eq!(refused.reset, MINUTE_START.as_secs() + 60);
     clock.advance(Duration::from_secs(1));
-    assert!(limiter.check(&app("1"), Endpoint::Events, events).await.allowed);
+    assert!(
+        limiter
+            .check(&app("1"), Endpoint::Events, events)
+            .await
+            .allowed
+    );
 }
 
 async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new: &Factory) {
@@ -59,7 +64,12 @@ async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new
     let events = limit(1000, 100);
     for _second in 0..10 {
         for _ in 0..100 {
-            assert!(limiter.check(&app("1"), Endpoint::Events, events).await.allowed);
+            assert!(
+                limiter
+                    .check(&app("1"), Endpoint::Events, events)
+                    .await
+                    .allowed
+            );
         }
         clock.advance(Duration::from_secs(1));
     }
@@ -68,7 +78,12 @@ async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new
     assert_eq!(refused.remaining, 0);
     assert_eq!(refused.retry_after, 50, "the window ends 50 s later");
     clock.advance(Duration::from_secs(49));
-    assert!(!limiter.check(&app("1"), Endpoint::Events, events).await.allowed);
+    assert!(
+        !limiter
+            .check(&app("1"), Endpoint::Events, events)
+            .await
+            .allowed
+    );
     clock.advance(Duration::from_secs(1));
     let next = limiter.check(&app("1"), Endpoint::Events, events).await;
     assert!(next.allowed);
@@ -81,19 +96,49 @@ async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new
 async fn apps_and_endpoints_have_separate_budgets(new: &Factory) {
     let limiter = new(ManualClock::at(MINUTE_START)).await;
     let tiny = limit(1, 1);
-    assert!(limiter.check(&app("1"), Endpoint::Token, tiny).await.allowed);
-    assert!(!limiter.check(&app("1"), Endpoint::Token, tiny).await.allowed);
-    assert!(limiter.check(&app("2"), Endpoint::Token, tiny).await.allowed);
-    assert!(limiter.check(&app("1"), Endpoint::Channels, tiny).await.allowed);
+    assert!(
+        limiter
+            .check(&app("1"), Endpoint::Token, tiny)
+            .await
+            .allowed
+    );
+    assert!(
+        !limiter
+            .check(&app("1"), Endpoint::Token, tiny)
+            .await
+            .allowed
+    );
+    assert!(
+        limiter
+            .check(&app("2"), Endpoint::Token, tiny)
+            .await
+            .allowed
+    );
+    assert!(
+        limiter
+            .check(&app("1"), Endpoint::Channels, tiny)
+            .await
+            .allowed
+    );
 }
 
 async fn refused_requests_are_not_counted(new: &Factory) {
     let clock = ManualClock::at(MINUTE_START);
     let limiter = new(clock.clone()).await;
     let l = limit(3, 1);
-    assert!(limiter.check(&app("1"), Endpoint::Channels, l).await.allowed);
+    assert!(
+        limiter
+            .check(&app("1"), Endpoint::Channels, l)
+            .await
+            .allowed
+    );
     for _ in 0..5 {
-        assert!(!limiter.check(&app("1"), Endpoint::Channels, l).await.allowed);
+        assert!(
+            !limiter
+                .check(&app("1"), Endpoint::Channels, l)
+                .await
+                .allowed
+        );
     }
     clock.advance(Duration::from_secs(1));
     let d = limiter.check(&app("1"), Endpoint::Channels, l).await;
@@ -115,5 +160,9 @@ async fn limits_hold_under_concurrent_requests(new: &Factory) {
         .map(|d| d.remaining)
         .collect();
     remaining.sort_unstable();
-    assert_eq!(remaining, (980..1000).collect::<Vec<_>>(), "each counted once");
+    assert_eq!(
+        remaining,
+        (980..1000).collect::<Vec<_>>(),
+        "each counted once"
+    );
 }

@@ -102,7 +102,12 @@ impl RedisRateLimiter {
         Ok(match verdict {
             0 => Decision::allowed(limit, count, reset),
             1 => Decision::refused(limit, count, reset, (reset - now.as_secs()).max(1)),
-            _ => Decision::refused(limit, count, reset, whole_seconds(Duration::from_micros(wait))),
+            _ => Decision::refused(
+                limit,
+                count,
+                reset,
+                whole_seconds(Duration::from_micros(wait)),
+            ),
         })
     }
 }
@@ -147,7 +152,11 @@ mod tests {
             })
         })
         .await;
-        assert_eq!(counted.redis_errors(), 0, "decided by Redis, not the fallback");
+        assert_eq!(
+            counted.redis_errors(),
+            0,
+            "decided by Redis, not the fallback"
+        );
     }
 
     #[tokio::test]
@@ -160,7 +169,10 @@ mod tests {
         };
         let (a, b) = (node().await, node().await);
         let app = AppId::parse("1").unwrap();
-        let l = EndpointLimit { per_minute: 100, per_second: 5 };
+        let l = EndpointLimit {
+            per_minute: 100,
+            per_second: 5,
+        };
         for limiter in [&a, &b, &a, &b, &a] {
             assert!(limiter.check(&app, Endpoint::Events, l).await.allowed);
         }
@@ -177,15 +189,25 @@ mod tests {
         let redis = connect_for_test(&server.url, &server.prefix, metrics.clone()).await;
         let limiter = RedisRateLimiter::with_clock(redis, ManualClock::at(MINUTE));
         let app = AppId::parse("1").unwrap();
-        let l = EndpointLimit { per_minute: 100, per_second: 2 };
+        let l = EndpointLimit {
+            per_minute: 100,
+            per_second: 2,
+        };
         let check = || limiter.check(&app, Endpoint::Events, l);
         assert_eq!(check().await.remaining, 99, "counted in Redis");
         server.stop();
         assert_eq!(check().await.remaining, 99, "counted on this node");
         assert_eq!(metrics.redis_errors(), 1);
         assert_eq!(check().await.remaining, 98);
-        assert!(!check().await.allowed, "the node still holds the burst limit");
-        assert_eq!(metrics.redis_errors(), 1, "not asked again during the pause");
+        assert!(
+            !check().await.allowed,
+            "the node still holds the burst limit"
+        );
+        assert_eq!(
+            metrics.redis_errors(),
+            1,
+            "not asked again during the pause"
+        );
         server.restart();
         // Locally the burst stays spent (the clock stands still); Redis restarted empty allows.
         let started = std::time::Instant::now();
@@ -194,7 +216,10 @@ mod tests {
             if decision.allowed {
                 break decision;
             }
-            assert!(started.elapsed() < Duration::from_secs(15), "Redis used again");
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "Redis used again"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         assert_eq!(back.remaining, 99, "counted in the restarted Redis");

@@ -80,17 +80,17 @@ mod tests {
             keys.rate_window(&app, Endpoint::BatchEvents, 28_333_334),
             "eu1:rl:{42}:batch_events:m:28333334"
         );
-        assert_eq!(keys.rate_burst(&app, Endpoint::Token), "eu1:rl:{42}:token:s");
+        assert_eq!(
+            keys.rate_burst(&app, Endpoint::Token),
+            "eu1:rl:{42}:token:s"
+        );
         assert_eq!(keys.nonce(&app, "n{1}"), "eu1:nonce:{42}:n{1}");
     }
 
     #[test]
     fn prefixes_that_would_break_the_hash_tags_are_refused() {
         for bad in ["", "a{b", "a}b", "a b", "a\nb", &"x".repeat(65)] {
-            assert_eq!(
-                Keys::new(bad),
-                Err(KeyPrefixError::Invalid(bad.to_owned()))
-            );
+            assert_eq!(Keys::new(bad), Err(KeyPrefixError::Invalid(bad.to_owned())));
         }
         assert!(Keys::new("lattestream:staging").is_ok());
     }

@@ -93,7 +93,10 @@ struct Inner {
 
 impl Redis {
     /// Connects and checks that Redis answers `PING`; `metrics` counts later failures.
-    pub async fn connect(config: &RedisConfig, metrics: Arc<Metrics>) -> Result<Self, ConnectError> {
+    pub async fn connect(
+        config: &RedisConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, ConnectError> {
         let keys = Keys::new(&config.key_prefix)?;
         let raw = config.url.as_ref().map_or("", |u| u.expose());
         let url = masked(raw);
@@ -224,14 +227,8 @@ mod tests {
             masked("redis://:s3cret@db:6379/0"),
             "redis://:****@db:6379/0"
         );
-        assert_eq!(
-            masked("redis://user:s3cret@db/"),
-            "redis://user:****@db/"
-        );
-        assert_eq!(
-            masked("redis://127.0.0.1:6379/"),
-            "redis://127.0.0.1:6379/"
-        );
+        assert_eq!(masked("redis://user:s3cret@db/"), "redis://user:****@db/");
+        assert_eq!(masked("redis://127.0.0.1:6379/"), "redis://127.0.0.1:6379/");
         assert!(!masked("redis//:s3cret@").contains("s3cret"));
     }
 }

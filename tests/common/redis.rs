@@ -94,6 +94,29 @@ impl TestRedis {
         self.server = Some(spawn(self.port).expect("redis-server restarts on its port"));
     }
 
+    /// Makes the server stop answering while keeping its connections open (SIGSTOP), as a hung or
+    /// cut-off Redis does; [`TestRedis::thaw`] resumes it.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a frozen server (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let server = self
+            .server
+            .as_ref()
+            .expect("only an own server is signalled");
+        let sent = Command::new("kill")
+            .args([signal, &server.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill {signal}");
+    }
+
     /// A blocking connection, for looking at what the server holds.
     pub fn connection(&self) -> redis::Connection {
         redis::Client::open(self.url.as_str())

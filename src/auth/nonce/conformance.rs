@@ -53,6 +53,9 @@ async fn of_concurrent_attempts_exactly_one_wins((a, b): Pair) {
     });
     let results = futures_util::future::join_all(attempts).await;
     let accepted = results.iter().filter(|r| r.is_ok()).count();
-    let replays = results.into_iter().filter(|r| matches!(r, Err(NonceError::Replayed))).count();
+    let replays = results
+        .into_iter()
+        .filter(|r| matches!(r, Err(NonceError::Replayed)))
+        .count();
     assert_eq!((accepted, replays), (1, 19));
 }

@@ -94,7 +94,10 @@ mod tests {
         assert!(remember(&app, "a", 0).is_ok());
         assert!(matches!(remember(&app, "a", 10), Err(NonceError::Replayed)));
         assert!(remember(&other, "a", 10).is_ok());
-        assert!(matches!(remember(&app, "b", 20), Err(NonceError::Full(1180))));
+        assert!(matches!(
+            remember(&app, "b", 20),
+            Err(NonceError::Full(1180))
+        ));
         assert!(remember(&app, "b", NONCE_TTL).is_ok());
         assert!(remember(&app, "a", NONCE_TTL + 10).is_ok(), "expired");
     }

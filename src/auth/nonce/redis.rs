@@ -33,7 +33,10 @@ impl NonceStore for RedisNonceStore {
         set.arg(key).arg(1).arg("NX").arg("EX").arg(NONCE_TTL);
         let stored: Option<String> = self
             .redis
-            .call("nonce", |mut c| async move { set.query_async(&mut c).await })
+            .call(
+                "nonce",
+                |mut c| async move { set.query_async(&mut c).await },
+            )
             .await?;
         stored.map(|_| ()).ok_or(NonceError::Replayed)
     }
@@ -75,12 +78,18 @@ mod tests {
         let redis = connect_for_test(&server.url, &server.prefix, Arc::default()).await;
         let key = redis.keys().nonce(&AppId::parse("1").unwrap(), "n");
         let store = RedisNonceStore::new(redis);
-        store.remember(&AppId::parse("1").unwrap(), "n", 0).await.unwrap();
+        store
+            .remember(&AppId::parse("1").unwrap(), "n", 0)
+            .await
+            .unwrap();
         let ttl: i64 = redis::cmd("TTL")
             .arg(&key)
             .query(&mut server.connection())
             .unwrap();
-        assert!((NONCE_TTL as i64 - 5..=NONCE_TTL as i64).contains(&ttl), "{ttl}");
+        assert!(
+            (NONCE_TTL as i64 - 5..=NONCE_TTL as i64).contains(&ttl),
+            "{ttl}"
+        );
     }
 
     #[tokio::test]

@@ -100,20 +100,7 @@ impl Redis {
         let keys = Keys::new(&config.key_prefix)?;
         let raw = config.url.as_ref().map_or("", |u| u.expose());
         let url = masked(raw);
-        let client = redis::Client::open(raw).map_err(|source| ConnectError::Url {
-            url: url.clone(),
-            source,
-        })?;
-        let connection = tokio::time::timeout(START_TIMEOUT, first_connection(client, config))
-            .await
-            .map_err(|_| ConnectError::Timeout {
-                url: url.clone(),
-                after: START_TIMEOUT,
-            })?
-            .map_err(|source| ConnectError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
+        let connection = open(raw, &url, config).await?;
         Ok(Self(Arc::new(Inner {
             connection,
             keys,
@@ -167,6 +154,29 @@ impl Redis {
         self.0.metrics.redis_error();
         *self.0.paused_until.lock() = Some(Instant::now() + PAUSE_AFTER_FAILURE);
         tracing::warn!(%error, redis = %self.0.url, "{what}: Redis failed");
+    }
+}
+
+/// The connection to `raw` (shown as `url`), answering within [`START_TIMEOUT`].
+async fn open(
+    raw: &str,
+    url: &str,
+    config: &RedisConfig,
+) -> Result<ConnectionManager, ConnectError> {
+    let client = redis::Client::open(raw).map_err(|source| ConnectError::Url {
+        url: url.to_owned(),
+        source,
+    })?;
+    match tokio::time::timeout(START_TIMEOUT, first_connection(client, config)).await {
+        Ok(Ok(connection)) => Ok(connection),
+        Ok(Err(source)) => Err(ConnectError::Unreachable {
+            url: url.to_owned(),
+            source,
+        }),
+        Err(_) => Err(ConnectError::Timeout {
+            url: url.to_owned(),
+            after: START_TIMEOUT,
+        }),
     }
 }
 

@@ -43,6 +43,13 @@ async fn node_with_clock(config: &Config, clock: &ManualClock) -> TestServer {
     TestServer::with_node(config.clone(), Arc::new(node)).await
 }
 
+/// Two nodes as `start` builds them, sharing `redis`.
+async fn two_nodes(redis: &TestRedis) -> (TestServer, TestServer) {
+    let config = config_on(redis);
+    let a = TestServer::with_config(config.clone()).await;
+    (a, TestServer::with_config(config).await)
+}
+
 fn event() -> serde_json::Value {
     json!({"channels": ["news"], "event": "flash", "data": {}})
 }
@@ -96,9 +103,7 @@ async fn a_burst_across_two_nodes_meets_the_apps_limit() {
 #[tokio::test]
 async fn nodes_started_with_a_redis_url_count_together() {
     let redis = TestRedis::start();
-    let config = config_on(&redis);
-    let a = TestServer::with_config(config.clone()).await;
-    let b = TestServer::with_config(config).await;
+    let (a, b) = two_nodes(&redis).await;
     for _ in 0..3 {
         let (first, second) = (trigger(&a).await, trigger(&b).await);
         let remaining = |r: &Reply| header(r, "x-ratelimit-remaining").parse::<u32>().unwrap();
@@ -114,9 +119,7 @@ async fn nodes_started_with_a_redis_url_count_together() {
 #[tokio::test]
 async fn a_signed_request_replayed_on_the_other_node_is_refused() {
     let redis = TestRedis::start();
-    let config = config_on(&redis);
-    let a = TestServer::with_config(config.clone()).await;
-    let b = TestServer::with_config(config).await;
+    let (a, b) = two_nodes(&redis).await;
     let request = Signed::post("/events", &event());
     let first = request.send(&a).await;
     assert_eq!(first.status, 200, "{}", first.body);

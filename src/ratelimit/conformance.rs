@@ -36,6 +36,16 @@ fn app(id: &str) -> AppId {
     AppId::parse(id).unwrap()
 }
 
+/// Whether one request of app `id` to `endpoint` is allowed.
+async fn allowed(
+    limiter: &dyn RateLimiter,
+    id: &str,
+    endpoint: Endpoint,
+    l: EndpointLimit,
+) -> bool {
+    limiter.check(&app(id), endpoint, l).await.allowed
+}
+
 async fn a_burst_past_the_per_second_limit_is_refused_for_a_second(new: &Factory) {
     let clock = ManualClock::at(MINUTE_START);
     let limiter = new(clock.clone()).await;
@@ -50,12 +60,7 @@ async fn a_burst_past_the_per_second_limit_is_refused_for_a_second(new: &Factory
     assert_eq!((refused.retry_after, refused.remaining), (1, 900));
     assert_eq!(refused.reset, MINUTE_START.as_secs() + 60);
     clock.advance(Duration::from_secs(1));
-    assert!(
-        limiter
-            .check(&app("1"), Endpoint::Events, events)
-            .await
-            .allowed
-    );
+    assert!(allowed(&*limiter, "1", Endpoint::Events, events).await);
 }
 
 async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new: &Factory) {
@@ -64,12 +69,7 @@ async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new
     let events = limit(1000, 100);
     for _second in 0..10 {
         for _ in 0..100 {
-            assert!(
-                limiter
-                    .check(&app("1"), Endpoint::Events, events)
-                    .await
-                    .allowed
-            );
+            assert!(allowed(&*limiter, "1", Endpoint::Events, events).await);
         }
         clock.advance(Duration::from_secs(1));
     }
@@ -78,12 +78,7 @@ async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new
     assert_eq!(refused.remaining, 0);
     assert_eq!(refused.retry_after, 50, "the window ends 50 s later");
     clock.advance(Duration::from_secs(49));
-    assert!(
-        !limiter
-            .check(&app("1"), Endpoint::Events, events)
-            .await
-            .allowed
-    );
+    assert!(!allowed(&*limiter, "1", Endpoint::Events, events).await);
     clock.advance(Duration::from_secs(1));
     let next = limiter.check(&app("1"), Endpoint::Events, events).await;
     assert!(next.allowed);
@@ -96,49 +91,19 @@ async fn a_minute_past_the_per_minute_limit_is_refused_until_the_window_ends(new
 async fn apps_and_endpoints_have_separate_budgets(new: &Factory) {
     let limiter = new(ManualClock::at(MINUTE_START)).await;
     let tiny = limit(1, 1);
-    assert!(
-        limiter
-            .check(&app("1"), Endpoint::Token, tiny)
-            .await
-            .allowed
-    );
-    assert!(
-        !limiter
-            .check(&app("1"), Endpoint::Token, tiny)
-            .await
-            .allowed
-    );
-    assert!(
-        limiter
-            .check(&app("2"), Endpoint::Token, tiny)
-            .await
-            .allowed
-    );
-    assert!(
-        limiter
-            .check(&app("1"), Endpoint::Channels, tiny)
-            .await
-            .allowed
-    );
+    assert!(allowed(&*limiter, "1", Endpoint::Token, tiny).await);
+    assert!(!allowed(&*limiter, "1", Endpoint::Token, tiny).await);
+    assert!(allowed(&*limiter, "2", Endpoint::Token, tiny).await);
+    assert!(allowed(&*limiter, "1", Endpoint::Channels, tiny).await);
 }
 
 async fn refused_requests_are_not_counted(new: &Factory) {
     let clock = ManualClock::at(MINUTE_START);
     let limiter = new(clock.clone()).await;
     let l = limit(3, 1);
-    assert!(
-        limiter
-            .check(&app("1"), Endpoint::Channels, l)
-            .await
-            .allowed
-    );
+    assert!(allowed(&*limiter, "1", Endpoint::Channels, l).await);
     for _ in 0..5 {
-        assert!(
-            !limiter
-                .check(&app("1"), Endpoint::Channels, l)
-                .await
-                .allowed
-        );
+        assert!(!allowed(&*limiter, "1", Endpoint::Channels, l).await);
     }
     clock.advance(Duration::from_secs(1));
     let d = limiter.check(&app("1"), Endpoint::Channels, l).await;

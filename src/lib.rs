@@ -12,6 +12,7 @@
 //!   and sessions.
 //! - [`ratelimit`]: REST rate limits per app and endpoint, behind a small trait.
 //! - [`config`]: the typed configuration tree.
+//! - `fuzzing`: the parsers that face the network, as the fuzz targets in `fuzz/` call them (hidden).
 //!
 //! [`start`] builds a node from a config; [`serve`] runs it on a listener until shutdown. `main` and the
 //! integration tests use the same two calls.
@@ -19,6 +20,8 @@
 pub mod apps;
 pub mod auth;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod hub;
 pub mod metrics;

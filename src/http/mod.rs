@@ -5,7 +5,7 @@ mod channel_auth;
 mod channels;
 mod discover;
 mod error;
-mod events;
+pub(crate) mod events;
 mod guard;
 mod keys;
 pub(crate) mod publish;

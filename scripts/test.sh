@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of the project on a fresh machine: unit and integration tests (cargo), then the
-# compatibility suites that drive the server with real ecosystem clients (Node, Python). Installs what
-# those suites need, pinned, into the repository (tests/compat/node_modules, .venv) — never by hand.
+# Runs every test of the project on a fresh machine: unit and integration tests (cargo), a minute of
+# fuzzing (scripts/fuzz.sh, which installs cargo-fuzz pinned), then the compatibility suites that drive
+# the server with real ecosystem clients (Node, Python). Installs what those suites need, pinned, into
+# the repository (tests/compat/node_modules, .venv) — never by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,9 @@ fi
 step "cargo test --workspace"
 LOGS=$(mktemp -d)
 cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"
+
+step "fuzzing: every target of fuzz/ for a few seconds (scripts/fuzz.sh --quick)"
+scripts/fuzz.sh --quick 2>&1 | tee "$LOGS/fuzz.log"
 
 if [ -f tests/compat/package.json ]; then
   step "Node compatibility suite (tests/compat)"

@@ -17,8 +17,7 @@ cargo build --workspace --bins
 # The Redis tests start their own redis-server on free ports (tests/common/redis.rs).
 if ! command -v redis-server >/dev/null; then
   step "installing redis-server (Debian package)"
-  apt-get update -qq
-  apt-get install -y -qq redis-server
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 fi
 
 step "cargo test --workspace"

@@ -31,12 +31,12 @@ export function envApp() {
   };
 }
 
-/** The same app as a `--config` TOML file. */
-function configApp(dir, settings = {}) {
+/** The same app as a `--config` TOML file, or `toml` as the whole file when given. */
+function configApp(dir, settings = {}, toml = undefined) {
   const path = join(dir, 'compat.toml');
   writeFileSync(
     path,
-    [
+    toml ?? [
       '[[apps]]',
       `id = "${APP_ID}"`,
       `key = "${APP_KEY}"`,
@@ -58,15 +58,17 @@ function configApp(dir, settings = {}) {
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
  * `settings` adds app settings to the config file (and forces 'config').
+ * `configToml` replaces the whole config file (other apps, other keys; forces 'config').
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
 export async function startServer({
   appFrom = process.env.LATTESTREAM_COMPAT_APP_FROM || 'config',
   timeoutMs = 15000,
   settings = {},
+  configToml = undefined,
 } = {}) {
   // Extra app settings (`{ watchlist_events: true }`) exist only in the config file.
-  if (Object.keys(settings).length > 0) appFrom = 'config';
+  if (Object.keys(settings).length > 0 || configToml !== undefined) appFrom = 'config';
   if (!existsSync(BIN)) {
     throw new Error(`no server binary at ${BIN}: run \`cargo build\` first or set LATTESTREAM_BIN`);
   }
@@ -81,7 +83,7 @@ export async function startServer({
   if (appFrom === 'env') {
     Object.assign(env, envApp());
   } else {
-    args.unshift('--config', configApp(dataDir, settings));
+    args.unshift('--config', configApp(dataDir, settings, configToml));
   }
 
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -18,9 +18,11 @@ export function startAgent([cmd, args, cwd], env) {
     const answer = JSON.parse(line);
     pending.get(answer.id)?.(answer);
   });
-  const exited = new Promise((res) => child.once('exit', (code) => res(code)));
-  exited.then((code) => {
-    for (const settle of pending.values()) settle({ crashed: `agent exited with ${code}\n${stderr}` });
+  let exitCode = null;
+  const exited = new Promise((res) => child.once('exit', (code) => res((exitCode = code ?? 'a signal'))));
+  const crashed = () => ({ crashed: `agent exited with ${exitCode}\n${stderr}` });
+  exited.then(() => {
+    for (const settle of pending.values()) settle(crashed());
   });
 
   /** Sends one command; resolves with `ok`, rejects with the SDK's error (its fields on the Error). */
@@ -35,6 +37,7 @@ export function startAgent([cmd, args, cwd], env) {
         else if (answer.error) reject(Object.assign(new Error(`${op}: ${JSON.stringify(answer.error)}`), answer.error));
         else resolve(answer.ok);
       };
+      if (exitCode !== null) return settle(crashed());
       pending.set(id, settle);
       child.stdin.write(`${JSON.stringify({ id, op, ...fields })}\n`);
     });

@@ -7,11 +7,13 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 
+use crate::admin::AppAdmin;
 use crate::apps::{App, Apps};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
+use crate::debug::{DebugEvent, DebugEvents};
 use crate::hub::{AppHub, Hub, Woken};
 use crate::metrics::Metrics;
-use crate::protocol::{CloseCode, Event, SocketId};
+use crate::protocol::{AppId, CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 
 /// Subscribers one task writes an event to when a publish is spread over the session runtime: small
@@ -31,6 +33,10 @@ pub struct Node {
     discovery: (DiscoveryConfig, SocketAddr),
     /// The runtime WebSocket sessions run on, set by `serve`.
     sessions: OnceLock<Handle>,
+    /// What the console watches.
+    debug: DebugEvents,
+    /// App management over the store, set by `start` (absent for a node built by hand).
+    admin: OnceLock<Arc<AppAdmin>>,
 }
 
 impl Node {
@@ -52,7 +58,32 @@ impl Node {
                 SocketAddr::from(([127, 0, 0, 1], 0)),
             ),
             sessions: OnceLock::new(),
+            debug: DebugEvents::default(),
+            admin: OnceLock::new(),
         }
+    }
+
+    /// Attaches app management (the store and its reloader); the first call wins.
+    pub fn set_admin(&self, admin: Arc<AppAdmin>) {
+        let _ = self.admin.set(admin);
+    }
+
+    /// App management, when this node has a store.
+    pub fn admin(&self) -> Option<&Arc<AppAdmin>> {
+        self.admin.get()
+    }
+
+    /// The debug stream the console watches; anything may emit into it.
+    pub fn debug(&self) -> &DebugEvents {
+        &self.debug
+    }
+
+    /// Closes every local connection of an app that no longer exists, with 4001 (do not reconnect).
+    pub fn close_app(&self, id: &AppId) {
+        let connections = self.hub.app(id).connections();
+        connections
+            .iter()
+            .for_each(|c| c.close(CloseCode::AppNotFound));
     }
 
     /// Replaces the in-memory REST rate limiter (a shared one for a cluster; a hand-clocked one in tests).
@@ -135,6 +166,7 @@ impl Node {
         let (delivered, woken) = hub.publish(event, except);
         self.ring(woken);
         self.metrics.published(delivered);
+        self.debug.emit(|| DebugEvent::api(app, event, delivered));
         delivered
     }
 
@@ -162,6 +194,7 @@ impl Node {
         let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
         self.ring(woken);
         self.metrics.client_event();
+        self.debug.emit(|| DebugEvent::client(app, event));
         delivered
     }
 

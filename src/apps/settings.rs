@@ -1,5 +1,7 @@
 //! Per-app switches and limits, with the documented defaults.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// What an app allows; every field has the documented default, so a config names only what it changes.
@@ -24,12 +26,20 @@ pub struct AppSettings {
     pub max_batch_events: usize,
     /// Largest event payload through the REST API, bytes.
     pub max_payload_bytes: usize,
+    /// Most channels in one event of a request the official server SDK signed
+    /// (`X-LatteStream-Signature`): the SDK allows 100 per `trigger`.
+    pub sdk_max_event_channels: usize,
+    /// Most events in one signed `POST /batch_events`: the SDK batches up to 50 `trigger` calls.
+    pub sdk_max_batch_events: usize,
     /// Most channels in one Pusher-API trigger (`POST /apps/{id}/events`); Pusher's own limit is 100.
     pub pusher_max_event_channels: usize,
     /// Largest event `data` through the Pusher HTTP API, bytes; Pusher's own limit is 10 KB.
     pub pusher_max_payload_bytes: usize,
     /// REST rate limits.
     pub rate_limits: RateLimits,
+    /// How long the private key replaced by `lattestream apps rotate` stays valid beside the new one.
+    #[serde(with = "humantime_serde")]
+    pub key_rotation_grace: Duration,
 }
 
 impl Default for AppSettings {
@@ -44,9 +54,12 @@ impl Default for AppSettings {
             max_event_channels: 10,
             max_batch_events: 10,
             max_payload_bytes: 32 * 1024,
+            sdk_max_event_channels: 100,
+            sdk_max_batch_events: 50,
             pusher_max_event_channels: 100,
             pusher_max_payload_bytes: 10 * 1024,
             rate_limits: RateLimits::default(),
+            key_rotation_grace: Duration::from_secs(3600),
         }
     }
 }

@@ -1,13 +1,16 @@
 //! The HTTP side: the router shared by `main` and the tests, thin REST handlers, and the one
 //! [`ApiError`]. Handlers extract, authenticate, validate and call one core method.
 
+mod admin;
+mod body;
 mod channel_auth;
 mod channels;
 mod discover;
 mod error;
 mod events;
-mod guard;
+pub(crate) mod guard;
 mod keys;
+pub(crate) mod publish;
 pub mod pusher;
 mod signed;
 mod threads;
@@ -24,10 +27,13 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+pub use body::PeerAddr;
 pub use error::ApiError;
+pub use keys::header_key;
 pub use threads::HttpThreads;
 
 use crate::auth::NonceCache;
+use crate::config::HttpConfig;
 use crate::node::Node;
 
 /// Most signed-request nonces remembered at once (about 10 MB at the longest nonces).
@@ -44,8 +50,11 @@ pub struct AppState {
     pub nonces: Arc<NonceCache>,
 }
 
-/// The whole HTTP surface: REST API, WebSocket endpoints, health and metrics.
-pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
+/// The whole HTTP surface: REST API, WebSocket endpoints, health and metrics. Every request body is
+/// read through the [`body`] gate before routing.
+pub fn router(node: Arc<Node>, config: &HttpConfig) -> Router {
+    let max_body_bytes = config.max_body_bytes;
+    let gate = Arc::new(body::BodyGate::new(config, node.metrics().clone()));
     let state = AppState {
         node,
         max_body_bytes,
@@ -68,11 +77,18 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
         )
         .route("/discover", get(discover::discover))
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .merge(pusher::routes())
+        .merge(admin::routes())
+        .merge(crate::console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            gate,
+            body::buffer_body,
+        ))
         .with_state(state)
 }
 
@@ -89,6 +105,17 @@ pub(crate) fn body_bytes(
 
 async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /ready`: 200 while the node's backends answer (today: the app store), 503 otherwise, so a
+/// load balancer stops sending new clients to a node that cannot see app changes.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let ready = state.node.admin().is_none_or(|admin| admin.ready());
+    let (status, text) = match ready {
+        true => (StatusCode::OK, "ready"),
+        false => (StatusCode::SERVICE_UNAVAILABLE, "app store unreachable"),
+    };
+    (status, axum::Json(serde_json::json!({ "status": text })))
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

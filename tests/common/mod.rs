@@ -2,7 +2,10 @@
 //! and `wait_until`. Every integration test goes through here.
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod pusher_sign;
+pub mod raw;
+pub mod signed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,10 +42,13 @@ pub fn test_config() -> Config {
         id: AppId::parse(id).unwrap(),
         key: key.into(),
         secret: Secret::new(secret),
+        previous_secret: None,
         settings,
     };
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
+        // Only the configuration's apps: nothing written to disk.
+        database_url: Some(lattestream::config::Sensitive::new("sqlite::memory:")),
         apps: vec![
             app("1", KEY, SECRET, first),
             app("2", OTHER_KEY, OTHER_SECRET, AppSettings::default()),
@@ -354,6 +360,18 @@ pub async fn wait_until(mut condition: impl FnMut() -> bool) {
         );
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Polls the asynchronous `check` until it holds; panics after [`PATIENCE`].
+pub async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met in time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

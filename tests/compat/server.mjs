@@ -57,7 +57,7 @@ function configApp(dir, settings = {}, toml = undefined) {
  * `appFrom` picks how the app is given:
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
- * `settings` adds app settings to the config file (and forces 'config').
+ * `settings` adds app settings to the config file (and forces 'config'); `env` adds variables.
  * `configToml` replaces the whole config file (other apps, other keys; forces 'config').
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
@@ -65,6 +65,7 @@ export async function startServer({
   appFrom = process.env.LATTESTREAM_COMPAT_APP_FROM || 'config',
   timeoutMs = 15000,
   settings = {},
+  env: extraEnv = {},
   configToml = undefined,
 } = {}) {
   // Extra app settings (`{ watchlist_events: true }`) exist only in the config file.
@@ -80,6 +81,7 @@ export async function startServer({
   for (const k of Object.keys(env)) {
     if (k.startsWith('LATTESTREAM_')) delete env[k];
   }
+  Object.assign(env, extraEnv); // e.g. LATTESTREAM_ADMIN_TOKEN for the console test
   if (appFrom === 'env') {
     Object.assign(env, envApp());
   } else {

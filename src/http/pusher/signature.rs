@@ -20,6 +20,8 @@ use super::error::{AuthFailure, PusherError};
 use crate::apps::App;
 use crate::auth::verify_hex;
 use crate::http::AppState;
+use crate::http::guard::{self, RateHeaders};
+use crate::ratelimit::Endpoint;
 
 /// How far `auth_timestamp` may be from the server's clock, either way, in seconds.
 pub const TIMESTAMP_WINDOW_SECS: u64 = 600;
@@ -32,6 +34,8 @@ pub struct Signed {
     pub query: Vec<(String, String)>,
     /// The body, already verified against `body_md5`.
     pub body: Bytes,
+    /// The app's rate-limit headers for this endpoint, counted once the signature checked out.
+    pub rate: RateHeaders,
 }
 
 impl Signed {
@@ -55,8 +59,32 @@ impl FromRequest<AppState> for Signed {
                 _ => PusherError::bad(r.body_text()),
             })?;
         target.verify(&app, &body, now_secs())?;
+        let (rate, counted) = guard::count(state, &app, endpoint_of(&target.path));
+        counted.map_err(|retry| PusherError::RateLimited(rate, retry))?;
         let query = decode_query(&target.query, true);
-        Ok(Self { app, query, body })
+        Ok(Self {
+            app,
+            query,
+            body,
+            rate,
+        })
+    }
+}
+
+/// The budget a Pusher API call spends: the same as the matching call of our REST API, so the
+/// documented limits hold whichever API a backend uses.
+fn endpoint_of(path: &str) -> Option<Endpoint> {
+    let action = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    match action {
+        "events" => Some(Endpoint::Events),
+        "batch_events" => Some(Endpoint::BatchEvents),
+        "terminate_connections" => None,
+        _ if path.contains("/channels") => Some(Endpoint::Channels),
+        _ => None,
     }
 }
 
@@ -140,7 +168,7 @@ impl Target {
         for path in &paths {
             for query in &queries {
                 let message = string_to_sign(&self.method, path, query);
-                if verify_hex(&app.secret, &message, signature) {
+                if app.secrets().any(|s| verify_hex(s, &message, signature)) {
                     return Ok(());
                 }
                 first.get_or_insert(message);
@@ -294,6 +322,7 @@ mod tests {
             id: crate::protocol::AppId::parse("3").unwrap(),
             key: "278d425bdf160c739803".into(),
             secret: crate::auth::Secret::new("7ad3773142a6692b25b8"),
+            previous_secret: None,
             settings: Default::default(),
         };
         let body = br#"{"name":"foo","channels":["project-3"],"data":"{\"some\":\"data\"}"}"#;

@@ -25,6 +25,7 @@ const (
 	CodeForbidden          = "FORBIDDEN"
 	CodeNotFound           = "NOT_FOUND"
 	CodeMethodNotAllowed   = "METHOD_NOT_ALLOWED"
+	CodeRequestTimeout     = "REQUEST_TIMEOUT"
 	CodePayloadTooLarge    = "PAYLOAD_TOO_LARGE"
 	CodeRateLimitExceeded  = "RATE_LIMIT_EXCEEDED"
 	CodeInternalError      = "INTERNAL_ERROR"

@@ -97,6 +97,9 @@ function scenario(language, spec) {
     assert.equal(result.triggered, 2);
     assert.deepEqual(await a.event('excl-1', 'only-a'), { n: 1 });
     assert.deepEqual(await a.event('excl-2', 'only-a'), { n: 1 });
+    // Signed requests (every SDK signs) may name up to 100 channels: 11 is past the unsigned limit of 10.
+    const eleven = ['excl-1', ...Array.from({ length: 10 }, (_, i) => `wide-${i}`)];
+    assert.equal((await call('trigger', { channels: eleven, event: 'wide', data: {} })).channels.length, 11);
     await call('trigger', { channels: ['excl-1'], event: 'barrier', data: {} });
     await b.event('excl-1', 'barrier');
     assert.equal(b.frames.some((f) => f.event === 'only-a'), false, 'the excluded socket got the event');
@@ -184,6 +187,9 @@ function scenario(language, spec) {
     const info = await call('channel', { name: 'query-public' });
     assert.equal(info.occupied, true);
     assert.equal(info.member_count, 1);
+    assert.equal(info.subscription_count, 1);
+    const presence = await call('channel', { name: 'presence-query' });
+    assert.deepEqual([presence.member_count, presence.user_count], [1, 1]);
     const quiet = await call('channel', { name: 'nobody-here' });
     assert.equal(quiet.occupied, false);
 

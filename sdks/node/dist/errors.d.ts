@@ -22,6 +22,7 @@ export declare const ErrorCode: {
     readonly FORBIDDEN: "FORBIDDEN";
     readonly NOT_FOUND: "NOT_FOUND";
     readonly METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED";
+    readonly REQUEST_TIMEOUT: "REQUEST_TIMEOUT";
     readonly PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE";
     readonly RATE_LIMIT_EXCEEDED: "RATE_LIMIT_EXCEEDED";
     readonly INTERNAL_ERROR: "INTERNAL_ERROR";

@@ -23,7 +23,10 @@ const ops = {
   },
   channel: async (s, c) => {
     const r = await s.getChannelInfo(c.name);
-    return { ...wireChannel(r), occupied: r.occupied };
+    const out = { ...wireChannel(r), occupied: r.occupied };
+    if (r.subscriptionCount !== undefined) out.subscription_count = r.subscriptionCount;
+    if (r.userCount !== undefined) out.user_count = r.userCount;
+    return out;
   },
   users: async (s, c) => {
     const r = await s.getUsers(c.name);

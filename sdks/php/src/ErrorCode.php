@@ -26,6 +26,7 @@ final class ErrorCode
     public const FORBIDDEN = 'FORBIDDEN';
     public const NOT_FOUND = 'NOT_FOUND';
     public const METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED';
+    public const REQUEST_TIMEOUT = 'REQUEST_TIMEOUT';
     public const PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE';
     public const RATE_LIMIT_EXCEEDED = 'RATE_LIMIT_EXCEEDED';
     public const INTERNAL_ERROR = 'INTERNAL_ERROR';

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import Pusher from 'pusher-js';
 
-import { startServer } from '../../tests/compat/server.mjs';
+import { clientOptions, startServer } from '../../tests/compat/server.mjs';
 import { runToEnd, startAgent } from './agent.mjs';
 import { SDKS } from './sdks.mjs';
 import { connect, WAIT_MS } from './subscriber.mjs';
@@ -144,20 +144,14 @@ function scenario(language, spec) {
   });
 
   test('pusher-js joins a presence channel with the authorization passed on as is', async () => {
-    const pusher = new Pusher(PUBLIC_KEY, {
-      wsHost: '127.0.0.1',
-      wsPort: server.port,
-      forceTLS: false,
-      enabledTransports: ['ws'],
-      cluster: 'local',
-      disableStats: true,
-      channelAuthorization: {
-        customHandler: ({ socketId, channelName }, callback) => {
-          call('authorize', { socket_id: socketId, channel: channelName, presence: { user_id: 'bob', user_info: { name: 'Bob' } } })
-            .then((auth) => callback(null, auth), (err) => callback(err, null));
-        },
-      },
-    });
+    const bob = { user_id: 'bob', user_info: { name: 'Bob' } };
+    const customHandler = ({ socketId, channelName }, callback) => {
+      call('authorize', { socket_id: socketId, channel: channelName, presence: bob }).then(
+        (auth) => callback(null, auth),
+        (err) => callback(err, null),
+      );
+    };
+    const pusher = new Pusher(PUBLIC_KEY, clientOptions(server, { channelAuthorization: { customHandler } }));
     try {
       const channel = pusher.subscribe('presence-pusher-room');
       const members = await new Promise((resolve, reject) => {

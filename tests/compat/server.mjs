@@ -19,6 +19,22 @@ export const BIN = process.env.LATTESTREAM_BIN
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const SERVING = /LatteStream is serving addr=(\S+):(\d+)/;
 
+/**
+ * pusher-js options that point a client at a server started here over plain WebSocket; `extra` adds to
+ * them. (Here, not in helpers.mjs, so suites without pusher-js installed here can share it.)
+ */
+export function clientOptions(server, extra = {}) {
+  return {
+    wsHost: '127.0.0.1',
+    wsPort: server.port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    cluster: 'local',
+    disableStats: true,
+    ...extra,
+  };
+}
+
 /** The app given wholly by environment variables, as docs/configuration.md describes. */
 export function envApp() {
   return {

@@ -1,28 +1,20 @@
 // Errors carry the documented code; 429s are retried after Retry-After; concurrent calls are independent.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { ApiError, ConnectionError, LatteStreamServer, RateLimitError } from '../dist/index.js';
-import { KEY, startFake } from './fake-server.mjs';
+import { KEY } from './fake-server.mjs';
+import { useFake } from './fake-server.mjs';
 
-let fake;
-let replies;
-before(async () => {
-  replies = [];
-  fake = await startFake(replies);
-});
-after(() => fake.close());
+const fake = useFake();
+const { replies, client, last } = fake;
 
 const limited = {
   status: 429,
   headers: { 'Retry-After': '2' },
   body: { error: 'Rate limit exceeded', code: 'RATE_LIMIT_EXCEEDED', retry_after: 2 },
 };
-
-function client(options = {}) {
-  return new LatteStreamServer(KEY, { wsEndpoint: fake.url, ...options });
-}
 
 test('a documented error body becomes an ApiError with status, code and details', async () => {
   replies.push({ status: 400, body: { error: 'Invalid channel name', code: 'INVALID_CHANNEL', details: { channel: 'a b' } } });

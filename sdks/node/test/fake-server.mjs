@@ -4,6 +4,9 @@
 
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
+import { after, before } from 'node:test';
+
+import { LatteStreamServer } from '../dist/index.js';
 
 export const KEY = 'lsk_unit_test_key';
 
@@ -49,4 +52,26 @@ export async function startFake(replies = []) {
     requests,
     close: () => new Promise((r) => server.close(r)),
   };
+}
+
+/**
+ * One fake for a whole test file (started before its tests, closed after them): `fake.replies` is the
+ * reply queue, `fake.last()` the latest request, `fake.client(options)` an SDK client pointed at it.
+ */
+export function useFake() {
+  const replies = [];
+  const fake = {
+    replies,
+    requests: [],
+    last: () => fake.requests.at(-1),
+    client: (options = {}) => new LatteStreamServer(KEY, { wsEndpoint: fake.url, ...options }),
+  };
+  let running;
+  before(async () => {
+    running = await startFake(replies);
+    fake.url = running.url;
+    fake.requests = running.requests;
+  });
+  after(() => running.close());
+  return fake;
 }

@@ -1,25 +1,12 @@
 // What each REST method sends and how it reads the answer, against the recording fake server.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { LatteStreamServer } from '../dist/index.js';
-import { KEY, startFake } from './fake-server.mjs';
+import { KEY, useFake } from './fake-server.mjs';
 
-let fake;
-let replies;
-before(async () => {
-  replies = [];
-  fake = await startFake(replies);
-});
-after(() => fake.close());
-
-function client(options = {}) {
-  return new LatteStreamServer(KEY, { wsEndpoint: fake.url, ...options });
-}
-function last() {
-  return fake.requests.at(-1);
-}
+const fake = useFake();
+const { replies, client, last } = fake;
 
 test('trigger sends channels as an array, data as given, and the socket to exclude', async () => {
   replies.push({ body: { channels: ['a', 'b'], event: 'e', triggered: 3 } });

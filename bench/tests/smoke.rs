@@ -8,9 +8,7 @@
 //! workspace's `target/debug/lattestream` (CI builds it before testing).
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// Kills the server when the test ends, pass or fail.
 struct Server(Child);
@@ -101,15 +99,10 @@ fn fanout_delivers_everything_on_lattestream_server() {
         eprintln!("no lattestream binary (LATTESTREAM_BIN or target/debug): skipping");
         return;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
     let dir = std::env::temp_dir().join(format!("lattestream-smoke-{}", std::process::id()));
-    let child = Command::new(bin)
-        .args(["--addr", &addr, "--data-dir"])
+    // Port 0: the server picks a free port and logs it, so no other test can take it in between.
+    let mut child = Command::new(bin)
+        .args(["--addr", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)
         .envs([
             ("LATTESTREAM_APP_RATE_LIMIT", "false"),
@@ -117,21 +110,31 @@ fn fanout_delivers_everything_on_lattestream_server() {
             ("LATTESTREAM_APP_KEY", "lspk_bench"),
             ("LATTESTREAM_APP_SECRET", "lsk_benchsecret"),
             ("LATTESTREAM_APP_CLIENT_EVENTS", "true"),
+            ("LATTESTREAM_LOG", "info"),
         ])
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start lattestream");
+    let stderr = child.stderr.take().expect("piped stderr");
     let _server = Server(child);
-    let start = Instant::now();
-    while TcpStream::connect(&addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not listen on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let addr = serving_address(stderr);
     assert!(fanout(&addr, "lattestream", "pusher", &[]));
     assert!(fanout(&addr, "lattestream", "lattestream", &[]));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Reads the server's log until it says where it serves, then keeps draining it on a thread so a
+/// full pipe never blocks the server.
+fn serving_address(stderr: std::process::ChildStderr) -> String {
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server logs where it serves").unwrap();
+        if let Some(rest) = line.split("addr=").nth(1).filter(|_| line.contains("is serving")) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    addr
 }
 
 /// The server binary to test: `LATTESTREAM_BIN`, else the workspace build.

@@ -19,6 +19,7 @@
 pub mod apps;
 pub mod auth;
 pub mod config;
+pub mod events;
 pub mod http;
 pub mod hub;
 pub mod metrics;

@@ -9,9 +9,10 @@ use tokio::runtime::Handle;
 
 use crate::apps::{App, Apps};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
-use crate::hub::{AppHub, Hub, Woken};
+use crate::events::{EventSink, HubEvent, NoSink};
+use crate::hub::{AppHub, Connection, Hub, MemberData, Transition, Woken};
 use crate::metrics::Metrics;
-use crate::protocol::{CloseCode, Event, SocketId};
+use crate::protocol::{ChannelName, CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 
 /// Subscribers one task writes an event to when a publish is spread over the session runtime: small
@@ -29,6 +30,8 @@ pub struct Node {
     metrics: Arc<Metrics>,
     limiter: Arc<dyn RateLimiter>,
     discovery: (DiscoveryConfig, SocketAddr),
+    /// Where transitions, client events and cache misses go (webhooks, when configured).
+    sink: Arc<dyn EventSink>,
     /// The runtime WebSocket sessions run on, set by `serve`.
     sessions: OnceLock<Handle>,
 }
@@ -51,8 +54,15 @@ impl Node {
                 DiscoveryConfig::default(),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
             ),
+            sink: Arc::new(NoSink),
             sessions: OnceLock::new(),
         }
+    }
+
+    /// Sends channel transitions, client events and cache misses to `sink` (the webhooks).
+    pub fn with_event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sink = sink;
+        self
     }
 
     /// Replaces the in-memory REST rate limiter (a shared one for a cluster; a hand-clocked one in tests).
@@ -157,12 +167,41 @@ impl Node {
     }
 
     /// Relays a client event to the channel's other subscribers; unlike [`Node::publish`] it is never
-    /// cached, as in Pusher, where only server events fill a cache channel.
+    /// cached, as in Pusher, where only server events fill a cache channel. The event sink hears it.
     pub fn relay(&self, app: &App, event: &Event, sender: SocketId) -> usize {
         let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
         self.ring(woken);
         self.metrics.client_event();
+        self.sink.emit(app, HubEvent::client_event(event, sender));
         delivered
+    }
+
+    /// Subscribes a connection (see [`AppHub::subscribe`]); the event sink hears what changed.
+    pub fn subscribe(
+        &self,
+        app: &App,
+        conn: &Arc<Connection>,
+        channel: &ChannelName,
+        member: Option<MemberData>,
+    ) -> Transition {
+        let counts = app.settings.subscription_count_events;
+        let report = |t: &Transition| self.report(app, t);
+        self.app_hub(app)
+            .subscribe(conn, channel, member, counts, report)
+    }
+
+    /// Unsubscribes a connection (see [`AppHub::unsubscribe`]); the event sink hears what changed.
+    pub fn unsubscribe(&self, app: &App, socket_id: SocketId, channel: &ChannelName) -> Transition {
+        let counts = app.settings.subscription_count_events;
+        let report = |t: &Transition| self.report(app, t);
+        self.app_hub(app)
+            .unsubscribe(socket_id, channel, counts, report)
+    }
+
+    fn report(&self, app: &App, transition: &Transition) {
+        for event in HubEvent::from_transition(transition) {
+            self.sink.emit(app, event);
+        }
     }
 
     /// Closes every local connection acting for `user` with 4009, at the app's server's request;

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod node;
 pub mod protocol;
 pub mod ratelimit;
+pub mod webhooks;
 mod ws;
 
 use std::future::Future;
@@ -52,6 +53,9 @@ pub enum StartError {
     /// The data directory could not be created.
     #[error("data directory {0}: {1}")]
     DataDir(String, std::io::Error),
+    /// The webhook queue could not be opened or an endpoint is invalid.
+    #[error(transparent)]
+    Webhooks(#[from] webhooks::WebhookError),
 }
 
 /// Builds the node: apps from the config, or from the embedded store (creating the first app there).
@@ -62,9 +66,12 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
         config.apps.clone()
     };
     let apps = Arc::new(Apps::new(apps)?);
-    let node = Node::new(apps, config.websocket.clone())
+    let node = Node::new(apps.clone(), config.websocket.clone())
         .with_discovery(config.discovery.clone(), config.addr);
-    Ok(Arc::new(node))
+    Ok(Arc::new(match webhooks::start_for(config, apps).await? {
+        Some(webhooks) => node.with_webhooks(webhooks),
+        None => node,
+    }))
 }
 
 /// The embedded store's apps; on first start, a new app is created, stored and announced once.
@@ -128,6 +135,10 @@ pub async fn serve(
     let _ = tokio::time::timeout_at(deadline, stop.closed()).await;
     while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if let Some(webhooks) = node.webhooks() {
+        webhooks.flush().await;
+        webhooks.stop();
     }
     Ok(())
 }

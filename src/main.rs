@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use lattestream::apps::AppStore;
 use lattestream::config::{Config, LogFormat, Overrides};
+use lattestream::webhooks::cli::WebhooksCommand;
 use tokio::net::TcpListener;
 
 /// A self-hostable realtime messaging server (LatteStream and Pusher protocols).
@@ -33,6 +34,11 @@ enum Command {
     Serve,
     /// Print the apps in the embedded store, with their keys.
     Apps,
+    /// List, replay or discard webhook dead letters.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +58,9 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = match cli.command {
         Some(Command::Apps) => runtime.block_on(print_apps(&config)),
+        Some(Command::Webhooks { command }) => runtime
+            .block_on(lattestream::webhooks::cli::run(&config, command))
+            .map_err(Into::into),
         Some(Command::Serve) | None => runtime.block_on(serve(config)),
     };
     match result {

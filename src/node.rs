@@ -14,6 +14,7 @@ use crate::hub::{AppHub, Connection, Hub, MemberData, Transition, Woken};
 use crate::metrics::Metrics;
 use crate::protocol::{ChannelName, CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
+use crate::webhooks::Webhooks;
 
 /// Subscribers one task writes an event to when a publish is spread over the session runtime: small
 /// enough that every worker gets a part of a 1,000-subscriber fan-out, large enough that spawning
@@ -32,6 +33,8 @@ pub struct Node {
     discovery: (DiscoveryConfig, SocketAddr),
     /// Where transitions, client events and cache misses go (webhooks, when configured).
     sink: Arc<dyn EventSink>,
+    /// The webhook service, when webhooks are on (its dead letters are reached through here).
+    webhooks: Option<Arc<Webhooks>>,
     /// The runtime WebSocket sessions run on, set by `serve`.
     sessions: OnceLock<Handle>,
 }
@@ -55,6 +58,7 @@ impl Node {
                 SocketAddr::from(([127, 0, 0, 1], 0)),
             ),
             sink: Arc::new(NoSink),
+            webhooks: None,
             sessions: OnceLock::new(),
         }
     }
@@ -75,6 +79,18 @@ impl Node {
     pub fn with_discovery(mut self, config: DiscoveryConfig, listen: SocketAddr) -> Self {
         self.discovery = (config, listen);
         self
+    }
+
+    /// Turns webhooks on: the service becomes the event sink.
+    pub fn with_webhooks(mut self, webhooks: Arc<Webhooks>) -> Self {
+        self.sink = webhooks.sink();
+        self.webhooks = Some(webhooks);
+        self
+    }
+
+    /// The webhook service, when webhooks are on.
+    pub fn webhooks(&self) -> Option<&Arc<Webhooks>> {
+        self.webhooks.as_ref()
     }
 
     /// Records the runtime WebSocket sessions run on; the first call wins.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::webhooks::WebhookEndpoint;
+
 /// What an app allows; every field has the documented default, so a config names only what it changes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +32,9 @@ pub struct AppSettings {
     pub pusher_max_payload_bytes: usize,
     /// REST rate limits.
     pub rate_limits: RateLimits,
+    /// Where this app's webhooks go (none by default).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookEndpoint>,
 }
 
 impl Default for AppSettings {
@@ -47,6 +52,7 @@ impl Default for AppSettings {
             pusher_max_event_channels: 100,
             pusher_max_payload_bytes: 10 * 1024,
             rate_limits: RateLimits::default(),
+            webhooks: Vec::new(),
         }
     }
 }

@@ -13,7 +13,7 @@ pub use credential::{Credential, CredentialError, Grant, resolve_credential};
 pub use discovery::{
     DISCOVERY_TOKEN_LIFETIME, DiscoveryError, discovery_token, verify_discovery_token,
 };
-pub use keys::{KeyKind, Secret, generate_key, generate_secret, hmac_hex, verify_hex};
+pub use keys::{KeyKind, Secret, generate_key, generate_secret, hmac_bytes, hmac_hex, verify_hex};
 pub use request::{MAX_SKEW, NonceCache, NonceError, SignatureError, SignedRequest};
 pub use token::{
     AccessClaims, MAX_TOKEN_LIFETIME, Permission, TokenError, issue_access_token,

@@ -12,6 +12,7 @@ pub mod pusher;
 mod signed;
 mod threads;
 mod token;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -66,6 +67,9 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
             "/users/{user_id}/terminate_connections",
             post(terminate_user),
         )
+        .route("/webhooks/dead_letters", get(webhooks::list))
+        .route("/webhooks/dead_letters/replay", post(webhooks::replay))
+        .route("/webhooks/dead_letters/discard", post(webhooks::discard))
         .route("/discover", get(discover::discover))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -92,7 +96,11 @@ async fn health() -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    state.node.metrics().render()
+    let mut text = state.node.metrics().render();
+    if let Some(webhooks) = state.node.webhooks() {
+        text.push_str(&webhooks.render_metrics());
+    }
+    text
 }
 
 /// `POST /users/{user_id}/terminate_connections`: our private-key call, or the same call signed the

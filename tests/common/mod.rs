@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod pusher_sign;
+pub mod receiver;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -393,12 +393,8 @@ fn check_secrets(apps: &Apps) -> Result<(), WebhookError> {
 }
 
 /// The client every dispatcher shares: the request timeout, no redirects (a 3xx is a refusal), TLS by
-/// rustls with the *ring* provider (what builds from the local crate cache; rustls now prefers
-/// aws-lc-rs for its post-quantum key exchange, which webhook receivers do not need).
+/// rustls with its default provider.
 fn http_client(config: &WebhooksConfig) -> Result<reqwest::Client, reqwest::Error> {
-    // Any provider installed first (by an embedding program) is kept.
-    #[allow(deprecated)]
-    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(config.request_timeout)
         .connect_timeout(config.request_timeout)

@@ -2,6 +2,7 @@
 //! and `wait_until`. Every integration test goes through here.
 #![allow(dead_code)]
 
+pub mod process;
 pub mod pusher_sign;
 pub mod receiver;
 

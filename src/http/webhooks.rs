@@ -47,8 +47,8 @@ pub struct Resolved {
     events: u64,
 }
 
+/// The dead letters a replay or discard names (other fields, such as `api_key`, are ignored).
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 struct Selection {
     ids: Option<Vec<i64>>,
 }

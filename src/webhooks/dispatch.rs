@@ -1,5 +1,5 @@
 //! One endpoint's delivery loop. It takes the oldest deliverable events (waiting out the batch window
-//! so a batch fills), sends them as one signed request, and on failure sends the same bytes again
+//! so a batch fills), sends them as one signed request, and on failure sends the same events again
 //! after a back-off until they are accepted, refused, or older than the give-up time. One batch at a
 //! time per endpoint keeps each channel's events in order; the backlog stays on disk.
 
@@ -15,12 +15,11 @@ use super::{EndpointState, Shared, now_ms, payload};
 /// How often an idle endpoint looks at the queue anyway (for events another process put back).
 pub const POLL: Duration = Duration::from_secs(1);
 
-/// A batch ready to send: the bytes and headers, and what they carry.
+/// A batch ready to send: what it carries, and to whom.
 struct Request {
     rows: Vec<Queued>,
-    body: String,
-    headers: [(&'static str, String); 4],
-    url: String,
+    app: Arc<crate::apps::App>,
+    endpoint: super::WebhookEndpoint,
 }
 
 /// Delivers `key`'s events for as long as the process runs.
@@ -69,18 +68,14 @@ async fn next_batch(shared: &Shared, key: &EndpointKey, state: &EndpointState) -
 
 /// Builds the request for `rows`; gives them back when the endpoint is no longer configured.
 fn prepare(shared: &Shared, key: &EndpointKey, rows: Vec<Queued>) -> Result<Request, Vec<Queued>> {
-    let Some((app, endpoint)) = shared.endpoint_config(key) else {
-        return Err(rows);
-    };
-    let body = payload::body(now_ms(), coalesced(&rows));
-    let headers = payload::signature_headers(&app, &endpoint, &body);
-    let url = endpoint.url.as_str().to_owned();
-    Ok(Request {
-        rows,
-        body,
-        headers,
-        url,
-    })
+    match shared.endpoint_config(key) {
+        Some((app, endpoint)) => Ok(Request {
+            rows,
+            app,
+            endpoint,
+        }),
+        None => Err(rows),
+    }
 }
 
 /// The events' JSON in order, where only the last `subscription_count` of each channel stays: a
@@ -119,7 +114,7 @@ async fn deliver(shared: &Shared, key: &EndpointKey, state: &EndpointState, requ
                     status: Some(status),
                     attempts: failures + 1,
                 };
-                tracing::warn!(url = %redacted(&request.url), status, "webhook batch refused; dead-lettered");
+                tracing::warn!(url = %redacted(request.endpoint.url.as_str()), status, "webhook batch refused; dead-lettered");
                 return bury(shared, key, state, &request.rows, &failure).await;
             }
             Outcome::Retry {
@@ -131,7 +126,7 @@ async fn deliver(shared: &Shared, key: &EndpointKey, state: &EndpointState, requ
         failures += 1;
         shared.metrics.retried();
         if failures == 1 {
-            tracing::warn!(url = %redacted(&request.url), %reason, "webhook delivery failed; retrying");
+            tracing::warn!(url = %redacted(request.endpoint.url.as_str()), %reason, "webhook delivery failed; retrying");
         }
         let give_up = config.give_up.as_millis() as i64;
         if now_ms() - oldest >= give_up {
@@ -148,14 +143,17 @@ async fn deliver(shared: &Shared, key: &EndpointKey, state: &EndpointState, requ
     }
 }
 
-/// One POST of the batch.
+/// One POST of the batch, stamped and signed now: Pusher's libraries refuse a `time_ms` more than
+/// five minutes off, so a batch retried after a long outage carries the time of its retry.
 async fn attempt(shared: &Shared, request: &Request) -> Outcome {
+    let body = payload::body(now_ms(), coalesced(&request.rows));
+    let headers = payload::signature_headers(&request.app, &request.endpoint, &body);
     let mut post = shared
         .client
-        .post(&request.url)
+        .post(request.endpoint.url.as_str())
         .header("Content-Type", "application/json")
-        .body(request.body.clone());
-    for (name, value) in &request.headers {
+        .body(body);
+    for (name, value) in &headers {
         post = post.header(*name, value);
     }
     match post.send().await {
@@ -193,7 +191,7 @@ async fn delivered(
     let ids: Vec<_> = request.rows.iter().map(|r| r.id).collect();
     shared.metrics.sent(ids.len());
     if failures > 0 {
-        tracing::info!(url = %redacted(&request.url), failures, "webhook delivered after retries");
+        tracing::info!(url = %redacted(request.endpoint.url.as_str()), failures, "webhook delivered after retries");
     }
     // Until the ack is stored the batch would be sent again after a restart: at least once.
     while let Err(error) = shared.queue.ack(key, &ids).await {
@@ -212,7 +210,7 @@ async fn give_up_on(
     failure: &Failure,
     give_up_ms: i64,
 ) {
-    tracing::warn!(url = %redacted(&request.url), reason = %failure.reason, "webhook batch given up; dead-lettered");
+    tracing::warn!(url = %redacted(request.endpoint.url.as_str()), reason = %failure.reason, "webhook batch given up; dead-lettered");
     bury(shared, key, state, &request.rows, failure).await;
     let older = Bury::OlderThan(now_ms() - give_up_ms, shared.config.max_batch);
     match shared.queue.bury(key, older, failure).await {

@@ -124,7 +124,7 @@ impl Shared {
             return true;
         }
         let before = self.metrics.dropped(Dropped::BacklogCap, 1);
-        if before % 10_000 == 0 {
+        if before.is_multiple_of(10_000) {
             let url = endpoint::redacted(&key.url);
             tracing::error!(app = %key.app, %url, cap = self.config.backlog_cap, dropped = before + 1,
                 "webhook backlog at its cap; new events for this endpoint are dropped");
@@ -222,7 +222,7 @@ impl EventSink for WebhookSink {
         };
         if self.handoff.try_send(emitted).is_err() {
             let before = self.shared.metrics.dropped(Dropped::HandoffFull, 1);
-            if before % 10_000 == 0 {
+            if before.is_multiple_of(10_000) {
                 tracing::error!(app = %app.id, dropped = before + 1, capacity = self.shared.config.handoff,
                     "webhook hand-off full (the disk writer is behind); events dropped");
             }

@@ -58,12 +58,14 @@ function configApp(dir, settings = {}) {
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
  * `settings` adds app settings to the config file (and forces 'config').
+ * `env` adds variables for the server (e.g. `LATTESTREAM_WEBHOOKS__DEBOUNCE`).
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
 export async function startServer({
   appFrom = process.env.LATTESTREAM_COMPAT_APP_FROM || 'config',
   timeoutMs = 15000,
   settings = {},
+  env: extraEnv = {},
 } = {}) {
   // Extra app settings (`{ watchlist_events: true }`) exist only in the config file.
   if (Object.keys(settings).length > 0) appFrom = 'config';
@@ -83,6 +85,7 @@ export async function startServer({
   } else {
     args.unshift('--config', configApp(dataDir, settings));
   }
+  Object.assign(env, extraEnv);
 
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

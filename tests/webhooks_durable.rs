@@ -8,8 +8,8 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::process::{ServerProcess, temp_dir};
-use common::receiver::{Keys, Receiver};
+use common::process::{ServerProcess, run_command, temp_dir};
+use common::receiver::{Keys, Mode, Receiver};
 use common::{KEY, SECRET, WsClient};
 use serde_json::json;
 use tokio::time::Instant;
@@ -210,6 +210,53 @@ async fn a_backlog_of_100000_events_waits_on_disk_in_flat_memory() {
         "drained {EVENTS} events in {drained:?} ({:.0} events/s), RSS after {} KiB",
         EVENTS as f64 / drained.as_secs_f64(),
         server.rss_kib()
+    );
+    let _ = std::fs::remove_dir_all(data);
+}
+
+#[tokio::test]
+async fn the_command_line_lists_and_replays_dead_letters_while_the_server_runs() {
+    let receiver = Receiver::start(keys()).await;
+    receiver.set(Mode::Status(400));
+    let data = temp_dir("ls-cli");
+    let server = ServerProcess::start(&data, &config(&receiver.url(), r#""client_event""#, ""));
+    let mut a = WsClient::pusher(server.addr, KEY).await;
+    a.subscribe("private-cli", None).await;
+    for seq in 0..3 {
+        a.send(json!({"event": "client-note", "channel": "private-cli", "data": {"seq": seq}}))
+            .await;
+    }
+    wait_for(
+        Duration::from_secs(10),
+        "3 dead-lettered events",
+        async || {
+            server
+                .metric("lattestream_webhook_dead_lettered_total")
+                .await
+                == 3.0
+        },
+    )
+    .await;
+    let listed = run_command(&data, &["webhooks", "dead-letters"]);
+    assert!(
+        listed.contains("app=1") && listed.contains("reason=\"refused with HTTP 400\""),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("url={}", receiver.url())),
+        "{listed}"
+    );
+    receiver.set(Mode::Accept);
+    let replayed = run_command(&data, &["webhooks", "replay", "--all"]);
+    assert_eq!(replayed.trim(), "replayed 3 events");
+    wait_for(Duration::from_secs(10), "the replayed events", async || {
+        receiver.events().len() == 3
+    })
+    .await;
+    receiver.assert_all_signed();
+    assert_eq!(
+        run_command(&data, &["webhooks", "dead-letters"]).trim(),
+        "no dead letters"
     );
     let _ = std::fs::remove_dir_all(data);
 }

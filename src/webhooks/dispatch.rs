@@ -102,19 +102,19 @@ async fn deliver(shared: &Shared, key: &EndpointKey, state: &EndpointState, requ
         .map(|r| r.at_ms)
         .min()
         .unwrap_or_else(now_ms);
+    let url = redacted(request.endpoint.url.as_str());
     let mut failures = 0;
     loop {
         let (reason, status, after) = match attempt(shared, &request).await {
             Outcome::Delivered => return delivered(shared, key, state, &request, failures).await,
             Outcome::Refused { status } => {
                 shared.metrics.failed();
-                let reason = format!("refused with HTTP {status}");
+                tracing::warn!(%url, status, "webhook batch refused; dead-lettered");
                 let failure = Failure {
-                    reason,
+                    reason: format!("refused with HTTP {status}"),
                     status: Some(status),
                     attempts: failures + 1,
                 };
-                tracing::warn!(url = %redacted(request.endpoint.url.as_str()), status, "webhook batch refused; dead-lettered");
                 return bury(shared, key, state, &request.rows, &failure).await;
             }
             Outcome::Retry {
@@ -126,20 +126,18 @@ async fn deliver(shared: &Shared, key: &EndpointKey, state: &EndpointState, requ
         failures += 1;
         shared.metrics.retried();
         if failures == 1 {
-            tracing::warn!(url = %redacted(request.endpoint.url.as_str()), %reason, "webhook delivery failed; retrying");
+            tracing::warn!(%url, %reason, "webhook delivery failed; retrying");
         }
-        let give_up = config.give_up.as_millis() as i64;
-        if now_ms() - oldest >= give_up {
+        if now_ms() - oldest >= config.give_up.as_millis() as i64 {
             let failure = Failure {
                 reason,
                 status,
                 attempts: failures,
             };
-            return give_up_on(shared, key, state, &request, &failure, give_up).await;
+            return give_up_on(shared, key, state, &request, &failure).await;
         }
-        let wait =
-            backoff(failures, config.retry_min, config.retry_max).max(after.unwrap_or_default());
-        tokio::time::sleep(wait).await;
+        let backoff = backoff(failures, config.retry_min, config.retry_max);
+        tokio::time::sleep(backoff.max(after.unwrap_or_default())).await;
     }
 }
 
@@ -208,8 +206,8 @@ async fn give_up_on(
     state: &EndpointState,
     request: &Request,
     failure: &Failure,
-    give_up_ms: i64,
 ) {
+    let give_up_ms = shared.config.give_up.as_millis() as i64;
     tracing::warn!(url = %redacted(request.endpoint.url.as_str()), reason = %failure.reason, "webhook batch given up; dead-lettered");
     bury(shared, key, state, &request.rows, failure).await;
     let older = Bury::OlderThan(now_ms() - give_up_ms, shared.config.max_batch);

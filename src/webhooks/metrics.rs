@@ -75,58 +75,18 @@ impl WebhookMetrics {
     pub fn render(&self, backlog: Backlog, now_ms: i64) -> String {
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed).to_string();
         let age = backlog.oldest_ms.map_or(0, |t| (now_ms - t).max(0)) as f64 / 1000.0;
-        let rows = [
-            (
-                "requests_total",
-                "counter",
-                "Webhook batches accepted (2xx)",
-                load(&self.requests),
-            ),
-            (
-                "events_sent_total",
-                "counter",
-                "Webhook events delivered",
-                load(&self.events_sent),
-            ),
-            (
-                "retries_total",
-                "counter",
-                "Webhook attempts failed and retried",
-                load(&self.retried),
-            ),
-            (
-                "failures_total",
-                "counter",
-                "Webhook attempts refused for good",
-                load(&self.failed),
-            ),
-            (
-                "dead_lettered_total",
-                "counter",
-                "Webhook events dead-lettered",
-                load(&self.dead_lettered),
-            ),
-            (
-                "backlog",
-                "gauge",
-                "Webhook events waiting on disk",
-                backlog.pending.to_string(),
-            ),
-            (
-                "dead_letters",
-                "gauge",
-                "Webhook events in the dead-letter list",
-                backlog.dead.to_string(),
-            ),
-            (
-                "oldest_pending_seconds",
-                "gauge",
-                "Age of the oldest waiting webhook event",
-                format!("{age:.3}"),
-            ),
+        let values = [
+            load(&self.requests),
+            load(&self.events_sent),
+            load(&self.retried),
+            load(&self.failed),
+            load(&self.dead_lettered),
+            backlog.pending.to_string(),
+            backlog.dead.to_string(),
+            format!("{age:.3}"),
         ];
         let mut out = String::new();
-        for (name, kind, help, value) in rows {
+        for ((name, kind, help), value) in ROWS.iter().zip(values) {
             let name = format!("lattestream_webhook_{name}");
             let _ = writeln!(
                 out,
@@ -134,16 +94,50 @@ impl WebhookMetrics {
             );
         }
         let name = "lattestream_webhook_events_dropped_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Webhook events not queued, by reason\n# TYPE {name} counter"
-        );
-        for (reason, counter) in ["handoff_full", "backlog_cap", "store_error"]
-            .iter()
-            .zip(&self.dropped)
-        {
+        let _ = writeln!(out, "# HELP {name} Webhook events not queued, by reason");
+        let _ = writeln!(out, "# TYPE {name} counter");
+        for (reason, counter) in DROP_REASONS.iter().zip(&self.dropped) {
             let _ = writeln!(out, "{name}{{reason=\"{reason}\"}} {}", load(counter));
         }
         out
     }
 }
+
+/// Name (after `lattestream_webhook_`), type and help of each row, in the order `render` fills them.
+const ROWS: [(&str, &str, &str); 8] = [
+    (
+        "requests_total",
+        "counter",
+        "Webhook batches accepted (2xx)",
+    ),
+    ("events_sent_total", "counter", "Webhook events delivered"),
+    (
+        "retries_total",
+        "counter",
+        "Webhook attempts failed and retried",
+    ),
+    (
+        "failures_total",
+        "counter",
+        "Webhook attempts refused for good",
+    ),
+    (
+        "dead_lettered_total",
+        "counter",
+        "Webhook events dead-lettered",
+    ),
+    ("backlog", "gauge", "Webhook events waiting on disk"),
+    (
+        "dead_letters",
+        "gauge",
+        "Webhook events in the dead-letter list",
+    ),
+    (
+        "oldest_pending_seconds",
+        "gauge",
+        "Age of the oldest waiting webhook event",
+    ),
+];
+
+/// The `reason` label of each drop counter, in [`Dropped`]'s order.
+const DROP_REASONS: [&str; 3] = ["handoff_full", "backlog_cap", "store_error"];

@@ -11,6 +11,8 @@
 //! (held too, so clients that reconnect quickly cancel them).
 
 pub mod cli;
+#[cfg(test)]
+mod conformance;
 mod debounce;
 mod dispatch;
 mod endpoint;
@@ -271,11 +273,12 @@ pub async fn start_for(
 impl Webhooks {
     /// Starts the writer and the dispatchers over `queue`, carrying on from what it holds.
     pub async fn start(
-        config: WebhooksConfig,
+        mut config: WebhooksConfig,
         queue: Arc<dyn WebhookQueue>,
         apps: Arc<Apps>,
     ) -> Result<Arc<Self>, WebhookError> {
         check_secrets(&apps)?;
+        config.max_batch = config.max_batch.max(1);
         let recovery = queue.recovery().await?;
         let (handoff, handoff_rx) = mpsc::channel(config.handoff.max(1));
         let (flushes, flushes_rx) = mpsc::channel(4);

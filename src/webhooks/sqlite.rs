@@ -464,3 +464,21 @@ impl WebhookQueue for SqliteQueue {
         self.transaction(recovery).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sqlite_queue_keeps_the_contract() {
+        let dir = std::env::temp_dir().join(format!("ls-queue-{}", uuid::Uuid::new_v4()));
+        let path = |n: usize| dir.join(format!("q{n}.db"));
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        super::super::conformance::run(|| {
+            let n = made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Arc::new(SqliteQueue::open(&path(n)).unwrap()) as Arc<dyn WebhookQueue>
+        })
+        .await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -101,6 +101,26 @@ fn serving_addr(child: &mut Child) -> SocketAddr {
     panic!("the server did not start:\n{seen}");
 }
 
+/// Runs `lattestream --config DATA/server.toml --data-dir DATA ARGS…` to the end; its standard output.
+pub fn run_command(data_dir: &Path, args: &[&str]) -> String {
+    let file = data_dir.join("server.toml");
+    let output = Command::new(env!("CARGO_BIN_EXE_lattestream"))
+        .args([
+            "--config",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+        ])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the command");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?} failed: {stdout}{stderr}");
+    stdout
+}
+
 /// A fresh directory under the system's temporary one.
 pub fn temp_dir(prefix: &str) -> PathBuf {
     std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4()))

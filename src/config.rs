@@ -104,8 +104,15 @@ impl Default for WebSocketConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
-    /// Largest request body accepted; larger bodies get 413.
+    /// Largest request body accepted; larger bodies get 413 (a larger `Content-Length` before a byte
+    /// of the body is read).
     pub max_body_bytes: usize,
+    /// Time a request's whole body has to arrive once its headers have; a body still arriving then
+    /// is answered 408 and its connection closed.
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
+    /// Request bodies one client address may have in flight at once; more are answered 429.
+    pub max_pending_bodies_per_address: usize,
     /// Threads of their own that serve HTTP (the REST APIs and WebSocket handshakes), so the next
     /// event is accepted promptly however many sockets the last one is being written to; 0 shares
     /// the WebSocket runtime's threads.
@@ -116,6 +123,8 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            body_timeout: Duration::from_secs(10),
+            max_pending_bodies_per_address: 64,
             threads: 1,
         }
     }

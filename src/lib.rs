@@ -118,7 +118,7 @@ pub async fn serve(
     drain: Duration,
 ) -> std::io::Result<()> {
     node.set_session_runtime(tokio::runtime::Handle::current());
-    let service = TowerToHyperService::new(http::router(node.clone(), config.http.max_body_bytes));
+    let service = http::router(node.clone(), &config.http);
     let (stop, stopped) = tokio::sync::watch::channel(());
     let http = HttpThreads::start(config.http.threads)?;
     let listener = listener.into_std()?;
@@ -146,7 +146,7 @@ pub async fn serve(
 /// Accepts connections until `stopping` fires, serving each on the runtime this runs on.
 async fn accept(
     listener: std::net::TcpListener,
-    service: TowerToHyperService<axum::Router>,
+    service: axum::Router,
     mut stopping: tokio::sync::watch::Receiver<()>,
 ) {
     let listener = match TcpListener::from_std(listener) {
@@ -171,16 +171,39 @@ async fn accept(
     }
 }
 
+/// The router, with every request carrying the address of the client that sent it (for the body
+/// gate's per-address bound).
+fn with_peer(
+    router: axum::Router,
+    peer: Option<std::net::SocketAddr>,
+) -> impl tower::Service<
+    axum::http::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone {
+    use tower::ServiceExt;
+    router.map_request(
+        move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(http::PeerAddr(peer.ip()));
+            }
+            request
+        },
+    )
+}
+
 /// Serves HTTP/1.1 on one accepted connection (WebSocket upgrades included) until it ends, or until
 /// shutdown asks it to finish its current request.
 async fn serve_connection(
     tcp: tokio::net::TcpStream,
-    service: TowerToHyperService<axum::Router>,
+    router: axum::Router,
     mut stopping: tokio::sync::watch::Receiver<()>,
 ) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
+    let service = TowerToHyperService::new(with_peer(router, tcp.peer_addr().ok()));
     // A timer makes hyper's 30 s limit on reading a request's headers take effect, so a client that
     // opens a connection and sends nothing (or a header a byte at a time) cannot hold it for ever.
     let connection = hyper::server::conn::http1::Builder::new()

@@ -12,6 +12,7 @@ pub struct Metrics {
     events_published: AtomicU64,
     frames_delivered: AtomicU64,
     client_events: AtomicU64,
+    bodies_in_flight: AtomicU64,
 }
 
 impl Metrics {
@@ -40,6 +41,19 @@ impl Metrics {
     /// A client event was relayed.
     pub fn client_event(&self) {
         self.client_events.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request body started (`true`) or finished (`false`) being read.
+    pub fn body_in_flight(&self, started: bool) {
+        match started {
+            true => self.bodies_in_flight.fetch_add(1, Ordering::Relaxed),
+            false => self.bodies_in_flight.fetch_sub(1, Ordering::Relaxed),
+        };
+    }
+
+    /// Request bodies being read right now.
+    pub fn bodies_in_flight(&self) -> u64 {
+        self.bodies_in_flight.load(Ordering::Relaxed)
     }
 
     /// How many slow consumers were disconnected so far.
@@ -81,6 +95,12 @@ impl Metrics {
                 "counter",
                 "Event frames queued for connections",
                 self.frames_delivered.load(Ordering::Relaxed),
+            ),
+            (
+                "lattestream_http_bodies_in_flight",
+                "gauge",
+                "Request bodies being read (bounded by http.body_timeout and per address)",
+                self.bodies_in_flight(),
             ),
             (
                 "lattestream_client_events_total",

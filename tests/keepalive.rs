@@ -5,7 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Dialect, TestServer, WsClient};
+use common::raw::{self, RawWs};
+use common::{Dialect, TestServer};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -18,34 +19,64 @@ fn config() -> lattestream::config::Config {
     config
 }
 
-async fn connect(server: &TestServer, dialect: Dialect) -> WsClient {
-    match dialect {
-        Dialect::Pusher => server.pusher().await,
-        Dialect::LatteStream => server.lattestream(common::KEY).await,
-    }
+/// A client that answers nothing, not even RFC 6455 pings (written by hand: WebSocket libraries
+/// answer those by themselves).
+async fn silent_client(server: &TestServer, dialect: Dialect) -> RawWs {
+    let mut raw = match dialect {
+        Dialect::Pusher => {
+            let path = format!("/app/{}?protocol=7", common::KEY);
+            RawWs::connect(server.addr, &path).await
+        }
+        Dialect::LatteStream => {
+            let mut raw = RawWs::connect(server.addr, "/").await;
+            raw.send_text(&json!({"api_key": common::KEY}).to_string())
+                .await;
+            raw
+        }
+    };
+    let greeting = raw.next_frame().await.unwrap().json();
+    assert!(
+        greeting["event"]
+            .as_str()
+            .unwrap()
+            .ends_with(":connection_established")
+    );
+    raw
 }
 
 async fn silent_clients_are_pinged_then_closed(dialect: Dialect) {
     let server = TestServer::with_config(config()).await;
-    let mut c = connect(&server, dialect).await;
+    let mut c = silent_client(&server, dialect).await;
     let start = Instant::now();
-    let ping = c.next_untimed().await.unwrap();
-    assert_eq!(ping["event"], c.name("ping"));
+    let (mut frames, mut closed_at) = (Vec::new(), None);
+    while let Some(frame) = c.next_frame().await {
+        if frame.opcode == raw::CLOSE {
+            closed_at = Some(start.elapsed());
+        }
+        frames.push((start.elapsed(), frame));
+    }
+    let rfc_ping = frames.iter().find(|(_, f)| f.opcode == raw::PING);
+    let json_ping = frames
+        .iter()
+        .find(|(_, f)| f.opcode == raw::TEXT && f.json()["event"].as_str() == Some(&ping(dialect)));
+    for (at, _) in [rfc_ping, json_ping].map(|p| p.expect("both pings")) {
+        assert!(
+            *at >= Duration::from_secs(120),
+            "no ping before the activity timeout"
+        );
+    }
+    let close = frames.iter().find(|(_, f)| f.opcode == raw::CLOSE).unwrap();
+    assert_eq!(close.1.close_code(), Some(4201));
     assert!(
-        start.elapsed() >= Duration::from_secs(120),
-        "no ping before the activity timeout"
-    );
-    let close = c.next_untimed().await;
-    assert!(
-        start.elapsed() >= Duration::from_secs(150),
+        closed_at.unwrap() >= Duration::from_secs(150),
         "no close before the pong timeout"
     );
-    match close {
-        Ok(error) => {
-            assert_eq!(error["data"]["code"], 4201);
-            assert_eq!(c.next_untimed().await, Err(Some(4201)));
-        }
-        Err(code) => assert_eq!(code, Some(4201)),
+}
+
+fn ping(dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Pusher => "pusher:ping".into(),
+        Dialect::LatteStream => "lattestream:ping".into(),
     }
 }
 
@@ -57,6 +88,47 @@ async fn pusher_silent_clients_are_closed_with_4201() {
 #[tokio::test(start_paused = true)]
 async fn lattestream_silent_clients_are_closed_with_4201() {
     silent_clients_are_pinged_then_closed(Dialect::LatteStream).await;
+}
+
+/// The official client never answers `lattestream:ping`; its WebSocket answers RFC 6455 pings by
+/// itself, and that pong alone keeps it connected across many activity timeouts.
+#[tokio::test(start_paused = true)]
+async fn a_client_answering_only_rfc_pings_stays_connected() {
+    let server = TestServer::with_config(config()).await;
+    let mut c = server.lattestream(common::KEY).await;
+    let start = Instant::now();
+    let mut json_pings = 0;
+    while start.elapsed() < Duration::from_secs(10 * 150) {
+        let frame = c.next_untimed().await.expect("still open");
+        assert_eq!(frame["event"], "lattestream:ping");
+        json_pings += 1;
+    }
+    assert!(json_pings >= 10, "pinged every activity timeout");
+    c.send(json!({"event": "lattestream:subscribe", "data": {"channel": "alive"}}))
+        .await;
+    loop {
+        let frame = c.next_untimed().await.expect("still open");
+        if frame["event"] == "lattestream_internal:subscription_succeeded" {
+            break;
+        }
+    }
+}
+
+/// Any frame proves the client alive: a client that only ever sends its own JSON ping (as the
+/// official client does when it has heard nothing) is not closed either.
+#[tokio::test(start_paused = true)]
+async fn any_inbound_frame_counts_as_an_answer() {
+    let server = TestServer::with_config(config()).await;
+    let mut c = silent_client(&server, Dialect::LatteStream).await;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5 * 150) {
+        let frame = c.next_frame().await.expect("still open");
+        assert_ne!(frame.opcode, raw::CLOSE, "closed though the client spoke");
+        if frame.opcode == raw::TEXT && frame.json()["event"] == "lattestream:ping" {
+            let ping = json!({"event": "lattestream:ping", "data": {}});
+            c.send_text(&ping.to_string()).await;
+        }
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -49,6 +49,28 @@ async fn a_slow_consumer_is_closed_with_4100_and_others_get_everything() {
     common::wait_until(|| hub.connection_count() == 1).await;
 }
 
+/// A connection cut off as a slow consumer whose write of the backlog then stalls too is one slow
+/// consumer in the metrics, not two.
+#[tokio::test]
+async fn a_slow_consumer_is_counted_once() {
+    let mut config = common::test_config();
+    config.websocket.send_queue = 64;
+    config.websocket.write_timeout = Duration::from_millis(300);
+    config.apps[0].settings.rate_limits.enabled = false;
+    let server = TestServer::with_config(config).await;
+    let mut slow = server.pusher().await;
+    slow.subscribe("firehose", None).await;
+    let app = server.node.apps().by_id("1").unwrap();
+    let hub = server.node.app_hub(&app);
+    let blob = "x".repeat(30 * 1024);
+    while hub.connection_count() == 1 {
+        server.trigger("firehose", "chunk", json!(blob)).await;
+    }
+    common::wait_until(|| hub.connection_count() == 0).await;
+    assert_eq!(server.node.metrics().slow_consumers(), 1);
+    drop(slow);
+}
+
 #[tokio::test]
 async fn the_first_app_is_created_once_and_kept_across_restarts() {
     let dir = std::env::temp_dir().join(format!("ls-restart-{}", uuid_like()));

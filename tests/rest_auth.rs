@@ -171,8 +171,9 @@ async fn a_public_key_connection_is_read_only_without_a_channel_authorization() 
     c.send(json!({"event": "client-x", "channel": "news", "data": {}}))
         .await;
     assert_eq!(data_of(&c.expect("lattestream:error").await)["code"], 4303);
-    for channel in ["private-a", "presence-a"] {
-        c.subscribe_with(channel, None, None).await;
+    let member = Some(r#"{"user_id":"u1"}"#.to_owned());
+    for (channel, data) in [("private-a", None), ("presence-a", member)] {
+        c.subscribe_with(channel, None, data).await;
         let refused = c.expect("lattestream:subscription_error").await;
         assert_eq!(
             (

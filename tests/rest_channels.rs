@@ -67,17 +67,21 @@ async fn shows_one_channel_occupied_or_not() {
     let chat = server.get("/channels/chat-room-1", SECRET).await;
     assert_eq!(
         chat.body,
-        json!({"channel": "chat-room-1", "occupied": true, "member_count": 2})
+        json!({"channel": "chat-room-1", "occupied": true, "member_count": 2,
+               "subscription_count": 2})
     );
     let lobby = server.get("/channels/presence-lobby", SECRET).await;
     assert_eq!(lobby.body["member_count"], 2);
+    assert_eq!(lobby.body["user_count"], 2);
+    assert_eq!(lobby.body["subscription_count"], 3);
     assert_eq!(lobby.body["members"].as_array().unwrap().len(), 2);
     let empty = server.get("/channels/quiet", SECRET).await;
     assert_eq!(
         (empty.status, empty.body),
         (
             200,
-            json!({"channel": "quiet", "occupied": false, "member_count": 0})
+            json!({"channel": "quiet", "occupied": false, "member_count": 0,
+                   "subscription_count": 0})
         )
     );
     let bad = server.get("/channels/bad%20name", SECRET).await;

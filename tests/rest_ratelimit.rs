@@ -168,3 +168,45 @@ async fn limits_can_be_switched_off_per_app() {
         assert!(reply.header("x-ratelimit-limit").is_none());
     }
 }
+
+/// The Pusher HTTP API spends the same budgets as our REST API: a trigger there counts against
+/// `/events`, a query against `/channels`, with the same headers and a 429 with `Retry-After` (as
+/// plain text, as Pusher answers errors). Going through `/apps/{id}/events` bypasses nothing.
+#[tokio::test]
+async fn the_pusher_api_spends_the_same_budgets() {
+    let (server, _clock) = server(|config| {
+        config.apps[0].settings.rate_limits.events = EndpointLimit {
+            per_minute: 5,
+            per_second: 2,
+        };
+    })
+    .await;
+    let reset = MINUTE + 60;
+    let ours = json!({"channels": ["a"], "event": "e", "data": {}});
+    assert_eq!(server.post_json("/events", SECRET, &ours).await.status, 200);
+    let api = common::pusher_sign::PusherApi::new(&server);
+    let trigger = || {
+        let body = json!({"name": "e", "channels": ["a"], "data": "{}"}).to_string();
+        let url = api.url("POST", "/events", &[], Some(&body));
+        server.send(move |c| {
+            c.post(url)
+                .header("content-type", "application/json")
+                .body(body)
+        })
+    };
+    let allowed = trigger().await;
+    assert_eq!(allowed.status, 200);
+    assert_headers(&allowed, "5", "3", reset);
+    let refused = server
+        .send(|c| {
+            c.post(api.url("POST", "/events", &[], Some("{}")))
+                .body("{}")
+        })
+        .await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert_headers(&refused, "5", "3", reset);
+    let channels = api.url("GET", "/channels", &[], None);
+    let queried = server.send(|c| c.get(channels)).await;
+    assert_headers(&queried, "5", "4", reset);
+}

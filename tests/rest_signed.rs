@@ -5,77 +5,9 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use common::{Reply, SECRET, TestServer, data_of};
-use lattestream::auth::{Secret, hmac_hex};
+use common::signed::{Signed, now};
+use common::{TestServer, data_of};
 use serde_json::{Value, json};
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// A request signed as the SDK signs it; `tamper` may change the signature afterwards.
-struct Signed<'a> {
-    method: &'a str,
-    path: &'a str,
-    body: String,
-    timestamp: u64,
-    nonce: String,
-}
-
-impl<'a> Signed<'a> {
-    fn post(path: &'a str, body: &Value) -> Self {
-        Self {
-            method: "POST",
-            path,
-            body: body.to_string(),
-            timestamp: now(),
-            nonce: uuid::Uuid::new_v4().to_string(),
-        }
-    }
-
-    fn get(path: &'a str) -> Self {
-        Self {
-            method: "GET",
-            path,
-            body: String::new(),
-            timestamp: now(),
-            nonce: uuid::Uuid::new_v4().to_string(),
-        }
-    }
-
-    fn signature(&self) -> String {
-        let message = format!(
-            "{}\n{}\n{}{}{}",
-            self.method, self.path, self.body, self.timestamp, self.nonce
-        );
-        hmac_hex(&Secret::new(SECRET), &message)
-    }
-
-    async fn send_with(&self, server: &TestServer, signature: &str) -> Reply {
-        let url = server.url(self.path);
-        let method = self.method.parse().unwrap();
-        server
-            .send(|c| {
-                c.request(method, url)
-                    .header("Authorization", SECRET)
-                    .header("Content-Type", "application/json")
-                    .header("X-LatteStream-Timestamp", self.timestamp.to_string())
-                    .header("X-LatteStream-Nonce", &self.nonce)
-                    .header("X-LatteStream-Signature", signature)
-                    .body(self.body.clone())
-            })
-            .await
-    }
-
-    async fn send(&self, server: &TestServer) -> Reply {
-        self.send_with(server, &self.signature()).await
-    }
-}
 
 fn invalid_signature(reason: &str) -> Value {
     json!({"error": format!("Invalid request signature: {reason}"), "code": "INVALID_SIGNATURE"})
@@ -191,26 +123,38 @@ async fn bad_signatures_stale_timestamps_and_replays_are_refused() {
     );
 }
 
+/// The SDK batches up to 50 `trigger` calls in one signed request: signed batches hold 50 events
+/// (`sdk_max_batch_events`), unsigned ones the documented 10.
 #[tokio::test]
-async fn batches_hold_ten_events_unless_the_app_allows_more() {
+async fn signed_batches_hold_the_sdks_fifty_events() {
     let item = json!({"channel": "a", "name": "e", "data": "{}"});
-    let eleven = json!({"batch": vec![item.clone(); 11]});
     let server = TestServer::start().await;
-    let reply = Signed::post("/batch_events", &eleven).send(&server).await;
+    let fifty = json!({"batch": vec![item.clone(); 50]});
+    let reply = Signed::post("/batch_events", &fifty).send(&server).await;
+    assert_eq!(
+        (reply.status, reply.body["total_events"].clone()),
+        (200, json!(50))
+    );
+    let fifty_one = json!({"batch": vec![item.clone(); 51]});
+    let reply = Signed::post("/batch_events", &fifty_one)
+        .send(&server)
+        .await;
     assert_eq!(
         (reply.status, reply.body),
         (
             400,
             json!({"error": "Too many events in batch", "code": "TOO_MANY_EVENTS",
-                     "details": {"max_events": 10}})
+                     "details": {"max_events": 50}})
         )
     );
     let mut config = common::test_config();
-    config.apps[0].settings.max_batch_events = 20;
+    config.apps[0].settings.sdk_max_batch_events = 60;
     let server = TestServer::with_config(config).await;
-    let reply = Signed::post("/batch_events", &eleven).send(&server).await;
+    let reply = Signed::post("/batch_events", &fifty_one)
+        .send(&server)
+        .await;
     assert_eq!(
         (reply.status, reply.body["total_events"].clone()),
-        (200, json!(11))
+        (200, json!(51))
     );
 }

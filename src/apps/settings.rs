@@ -26,6 +26,11 @@ pub struct AppSettings {
     pub max_batch_events: usize,
     /// Largest event payload through the REST API, bytes.
     pub max_payload_bytes: usize,
+    /// Most channels in one event of a request the official server SDK signed
+    /// (`X-LatteStream-Signature`): the SDK allows 100 per `trigger`.
+    pub sdk_max_event_channels: usize,
+    /// Most events in one signed `POST /batch_events`: the SDK batches up to 50 `trigger` calls.
+    pub sdk_max_batch_events: usize,
     /// Most channels in one Pusher-API trigger (`POST /apps/{id}/events`); Pusher's own limit is 100.
     pub pusher_max_event_channels: usize,
     /// Largest event `data` through the Pusher HTTP API, bytes; Pusher's own limit is 10 KB.
@@ -49,6 +54,8 @@ impl Default for AppSettings {
             max_event_channels: 10,
             max_batch_events: 10,
             max_payload_bytes: 32 * 1024,
+            sdk_max_event_channels: 100,
+            sdk_max_batch_events: 50,
             pusher_max_event_channels: 100,
             pusher_max_payload_bytes: 10 * 1024,
             rate_limits: RateLimits::default(),

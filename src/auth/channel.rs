@@ -67,6 +67,21 @@ pub fn lspc_token(app: &App, socket_id: &str, channel: &str, channel_data: Optio
     format!("{LSPC_V1}.{}.{}", app.id, URL_SAFE_NO_PAD.encode(sig))
 }
 
+/// The `lspc_v1` token a LatteStream-dialect client may present as its connection credential: the
+/// channel token of no socket and no channel (socket ids and channel names are never empty, so it
+/// authorizes no subscription). It proves the holder got it from someone with the private key.
+pub fn connection_token(app: &App) -> String {
+    lspc_token(app, "", "", None)
+}
+
+/// Checks a connection credential `lspc_…` against [`connection_token`] in constant time; a forged
+/// signature, an empty one or an unknown version fails.
+pub fn verify_connection_token(app: &App, credential: &str) -> bool {
+    credential
+        .strip_prefix("lspc_")
+        .is_some_and(|token| verify_lspc(app, "", "", None, token))
+}
+
 /// Checks a subscribe's `auth` in any accepted form, in constant time against the app's private key.
 pub fn verify_channel_auth(
     app: &App,
@@ -104,6 +119,9 @@ fn verify_lspc(
     let Ok(given) = URL_SAFE_NO_PAD.decode(sig) else {
         return false;
     };
+    if given.is_empty() {
+        return false;
+    }
     let expected = lspc_signature(app, socket_id, channel, channel_data);
     app_id == app.id.as_str() && bool::from(given.ct_eq(&expected))
 }

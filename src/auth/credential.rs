@@ -50,6 +50,9 @@ pub enum CredentialError {
     /// The credential's shape is not one we accept.
     #[error("malformed credential")]
     Malformed,
+    /// A connection token whose signature does not verify.
+    #[error("invalid connection token signature")]
+    Forged,
     /// An access token that failed verification (forged, expired, another app's).
     #[error("invalid access token: {0}")]
     InvalidToken(String),
@@ -61,7 +64,7 @@ pub enum Credential<'a> {
     PublicKey(&'a str),
     /// `lsk_…`
     PrivateKey(&'a str),
-    /// `lspc_v1.APP_ID.SIG`: identifies the app, admits like a public key.
+    /// `lspc_v1.APP_ID.SIG`, the app's connection token: admits like a public key.
     ChannelToken(&'a str),
     /// Anything else is tried as a JWT access token.
     AccessToken(&'a str),
@@ -90,12 +93,21 @@ pub fn resolve_credential(apps: &Apps, raw: &str) -> Result<(Arc<App>, Grant), C
             .by_secret(secret)
             .map(|a| (a, Grant::trusted()))
             .ok_or(CredentialError::UnknownKey),
-        Credential::ChannelToken(token) => {
-            let app_id = token.split('.').nth(1).ok_or(CredentialError::Malformed)?;
-            apps.by_id(app_id)
-                .map(|a| (a, Grant::public()))
-                .ok_or(CredentialError::UnknownKey)
-        }
+        Credential::ChannelToken(token) => connection_token_app(apps, token),
         Credential::AccessToken(jwt) => super::token::verify_access_token(apps, jwt),
     }
+}
+
+/// The app whose connection token this is: `lspc_v1.APP_ID.SIG` with a signature that verifies. An
+/// unknown version or a forged or empty signature is refused (4009); knowing an app's id is not enough.
+fn connection_token_app(apps: &Apps, token: &str) -> Result<(Arc<App>, Grant), CredentialError> {
+    let mut parts = token.split('.');
+    let (Some("lspc_v1"), Some(app_id)) = (parts.next(), parts.next()) else {
+        return Err(CredentialError::Malformed);
+    };
+    let app = apps.by_id(app_id).ok_or(CredentialError::UnknownKey)?;
+    if !super::verify_connection_token(&app, token) {
+        return Err(CredentialError::Forged);
+    }
+    Ok((app, Grant::public()))
 }

@@ -8,7 +8,9 @@ mod keys;
 mod request;
 mod token;
 
-pub use channel::{authorize_channel, lspc_token, verify_channel_auth};
+pub use channel::{
+    authorize_channel, connection_token, lspc_token, verify_channel_auth, verify_connection_token,
+};
 pub use credential::{Credential, CredentialError, Grant, resolve_credential};
 pub use discovery::{
     DISCOVERY_TOKEN_LIFETIME, DiscoveryError, discovery_token, verify_discovery_token,

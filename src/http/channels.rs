@@ -45,12 +45,17 @@ pub struct ChannelList {
     total_channels: usize,
 }
 
-/// `GET /channels/{name}`.
+/// `GET /channels/{name}`. Besides the documented fields, `subscription_count` (connections) and, on
+/// presence channels, `user_count` (distinct users), as the Pusher API and the official SDK's types
+/// name them.
 #[derive(Serialize)]
 pub struct ChannelDetail {
     channel: String,
     occupied: bool,
     member_count: usize,
+    subscription_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_count: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     members: Option<Vec<Member>>,
 }
@@ -111,18 +116,23 @@ pub async fn show(
     private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
         let channel = channel_name(name)?;
         let hub = state.node.app_hub(app);
-        let detail = match hub.channel(&channel) {
+        let presence = is_presence(&channel);
+        let info = hub.channel(&channel);
+        let (subscriptions, users) = info.as_ref().map_or((0, 0), |i| (i.subscriptions, i.users));
+        let (member_count, members) = match info {
             Some(info) => {
                 let e = entry(&hub, info);
-                (true, e.member_count, e.members)
+                (e.member_count, e.members)
             }
-            None => (false, 0, is_presence(&channel).then(Vec::new)),
+            None => (0, presence.then(Vec::new)),
         };
         Ok(Json(ChannelDetail {
             channel: channel.to_string(),
-            occupied: detail.0,
-            member_count: detail.1,
-            members: detail.2,
+            occupied: subscriptions > 0,
+            member_count,
+            subscription_count: subscriptions,
+            user_count: presence.then_some(users),
+            members,
         }))
     })
 }

@@ -6,6 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::publish::PublishError;
+
 /// A REST API failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -48,6 +50,12 @@ pub enum ApiError {
     /// Over a rate limit; retry after so many seconds.
     #[error("Rate limit exceeded")]
     RateLimited(u64),
+    /// The request body did not arrive within `http.body_timeout`.
+    #[error("Request body timed out")]
+    RequestTimeout,
+    /// The client's address already has `http.max_pending_bodies_per_address` bodies in flight.
+    #[error("Too many requests in flight from this address")]
+    TooManyPendingBodies,
     /// `expires_in` out of range.
     #[error("expires_in must be between 1 and 86400 seconds")]
     InvalidExpiry,
@@ -109,6 +117,8 @@ impl ApiError {
                 Some(json!({ "max_events": max })),
             ),
             Self::RateLimited(_) => (S::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED", None),
+            Self::RequestTimeout => (S::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", None),
+            Self::TooManyPendingBodies => (S::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED", None),
             Self::InvalidExpiry => (
                 S::BAD_REQUEST,
                 "INVALID_EXPIRES_IN",
@@ -135,7 +145,12 @@ impl IntoResponse for ApiError {
         if let Some(details) = details {
             body["details"] = details;
         }
-        if let Self::RateLimited(retry) = self {
+        let retry = match self {
+            Self::RateLimited(retry) => Some(retry),
+            Self::TooManyPendingBodies => Some(1),
+            _ => None,
+        };
+        if let Some(retry) = retry {
             body["retry_after"] = json!(retry);
             let mut response = (status, Json(body)).into_response();
             response
@@ -144,6 +159,25 @@ impl IntoResponse for ApiError {
             return response;
         }
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(error: PublishError) -> Self {
+        use PublishError as P;
+        match error {
+            P::MissingChannels => Self::MissingParameter("channels"),
+            P::MissingChannel => Self::MissingParameter("channel"),
+            P::MissingName => Self::MissingParameter("event"),
+            P::MissingData => Self::MissingParameter("data"),
+            P::TooManyChannels(max) => Self::TooManyChannels(max),
+            P::TooManyEvents(max) => Self::TooManyEvents(max),
+            P::InvalidChannel { name, .. } => Self::InvalidChannel(name),
+            P::InvalidName(reason) => Self::InvalidEvent(reason.to_string()),
+            P::DataTooLarge(max) => Self::PayloadTooLarge(max),
+            P::InvalidSocketId(_) => Self::InvalidSocketId,
+            P::InvalidData(reason) => Self::InvalidJson(reason),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
-//! `POST /events` and `POST /batch_events`: validate every field against the app's limits, then publish
+//! `POST /events` and `POST /batch_events`: validate every field against the app's limits (the
+//! documented ones, or the official SDK's for requests it signed; see [`super::publish`]), then publish
 //! through the node. Accepts the documented shapes and the official SDK's (`channel` as one name or
-//! several joined by commas, `socketId`, `data` already a JSON string).
+//! several joined by commas, in a trigger and in each batch entry, `socketId`, `data` already a JSON
+//! string).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,10 +16,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::error::from_json_error;
-use super::guard::{RateHeaders, RequestMeta, private_call};
+use super::guard::{RateHeaders, RequestMeta, private_call_signed};
+use super::publish::{
+    Draft, PublishError, Rules, channel_names, check_batch_len, check_channels, check_event,
+};
 use super::{ApiError, AppState};
 use crate::apps::App;
-use crate::protocol::{ChannelName, Event, Payload, SocketId, validate_event_name};
+use crate::protocol::{Event, SocketId};
 use crate::ratelimit::Endpoint;
 
 #[derive(Deserialize)]
@@ -47,7 +52,7 @@ pub async fn trigger(
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<TriggerResponse>, ApiError>) {
     let (headers, checked) =
-        private_call(&state, &meta, body, Some(Endpoint::Events), check_trigger);
+        private_call_signed(&state, &meta, body, Some(Endpoint::Events), check_trigger);
     let result = publish_checked(&state, checked)
         .await
         .map(|(app, mut answer, triggered)| {
@@ -76,90 +81,41 @@ async fn publish_checked<T>(
     Ok((app, answer, triggered))
 }
 
-fn check_trigger(app: &Arc<App>, body: &[u8]) -> Result<Checked<TriggerResponse>, ApiError> {
+/// The limits of a request: the official SDK's when it signed it, the documented ones otherwise.
+fn rules(app: &App, signed: bool) -> Rules {
+    match signed {
+        true => Rules::signed_sdk(app),
+        false => Rules::documented(app),
+    }
+}
+
+fn check_trigger(
+    app: &Arc<App>,
+    body: &[u8],
+    signed: bool,
+) -> Result<Checked<TriggerResponse>, ApiError> {
     let req: TriggerRequest =
         serde_json::from_slice(body).map_err(|e| from_json_error(e, &["event", "channels"]))?;
-    let names = channel_list(&req)?;
-    let (event_name, payload, except) = event_parts(
-        app,
-        req.event.or(req.name),
-        req.data,
-        req.socket_id.or(req.socket_id_camel),
-    )?;
-    let events = parse_channels(app, &names)?
-        .into_iter()
-        .map(|channel| {
-            let data = payload.clone();
-            let name = event_name.clone();
-            let event = Event {
-                name,
-                channel,
-                data,
-                user_id: None,
-            };
-            (event, except)
-        })
-        .collect();
+    let rules = rules(app, signed);
+    let names =
+        channel_names(req.channels, req.channel.as_deref()).ok_or(PublishError::MissingChannels)?;
+    let channels = check_channels(&rules, &names)?;
+    let draft = Draft {
+        name: req.event.or(req.name),
+        data: req.data,
+        socket_id: req.socket_id.or(req.socket_id_camel),
+    };
+    let event = check_event(&rules, draft)?;
     let answer = TriggerResponse {
-        channels: names,
-        event: event_name,
+        channels: channels.iter().map(ToString::to_string).collect(),
+        event: event.name.clone(),
         triggered: 0,
     };
+    let events = channels
+        .into_iter()
+        .map(|channel| (event.on(channel), event.except))
+        .collect();
     Ok((app.clone(), answer, events))
-}
-
-/// `channels` as given, or `channel` split on commas (a name holding a comma needs `channels`).
-fn channel_list(req: &TriggerRequest) -> Result<Vec<String>, ApiError> {
-    let list = match (&req.channels, &req.channel) {
-        (Some(list), _) => list.clone(),
-        (None, Some(joined)) => joined.split(',').map(|c| c.trim().to_owned()).collect(),
-        (None, None) => return Err(ApiError::MissingParameter("channels")),
-    };
-    if list.is_empty() {
-        return Err(ApiError::MissingParameter("channels"));
-    }
-    Ok(list)
-}
-
-fn parse_channels(app: &App, names: &[String]) -> Result<Vec<ChannelName>, ApiError> {
-    if names.len() > app.settings.max_event_channels {
-        return Err(ApiError::TooManyChannels(app.settings.max_event_channels));
-    }
-    names
-        .iter()
-        .map(|n| ChannelName::parse(n).map_err(|_| ApiError::InvalidChannel(n.clone())))
-        .collect()
-}
-
-/// Checks the name, payload and excluded socket of one event.
-fn event_parts(
-    app: &App,
-    name: Option<String>,
-    data: Option<Box<RawValue>>,
-    socket_id: Option<String>,
-) -> Result<(String, Payload, Option<SocketId>), ApiError> {
-    let name = name.ok_or(ApiError::MissingParameter("event"))?;
-    validate_event_name(&name).map_err(|e| ApiError::InvalidEvent(e.to_string()))?;
-    let payload = payload_text(data)?;
-    if payload.len() > app.settings.max_payload_bytes {
-        return Err(ApiError::PayloadTooLarge(app.settings.max_payload_bytes));
-    }
-    let except = match socket_id.filter(|s| !s.is_empty()) {
-        Some(raw) => Some(SocketId::parse(&raw).ok_or(ApiError::InvalidSocketId)?),
-        None => None,
-    };
-    Ok((name, Payload::Text(payload), except))
-}
-
-/// `data` as the text subscribers receive: a string passes unchanged, anything else is its JSON text.
-fn payload_text(data: Option<Box<RawValue>>) -> Result<String, ApiError> {
-    let Some(raw) = data else {
-        return Ok("{}".to_owned());
-    };
-    if raw.get().starts_with('"') {
-        return serde_json::from_str(raw.get()).map_err(|e| ApiError::InvalidJson(e.to_string()));
-    }
-    Ok(raw.get().to_owned())
 }
 
 #[derive(Deserialize)]
@@ -170,6 +126,7 @@ struct BatchRequest {
 #[derive(Deserialize)]
 struct BatchItem {
     channel: Option<String>,
+    channels: Option<Vec<String>>,
     name: Option<String>,
     event: Option<String>,
     data: Option<Box<RawValue>>,
@@ -193,7 +150,7 @@ pub async fn batch(
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<BatchResponse>, ApiError>) {
     let endpoint = Some(Endpoint::BatchEvents);
-    let (headers, checked) = private_call(&state, &meta, body, endpoint, check_batch);
+    let (headers, checked) = private_call_signed(&state, &meta, body, endpoint, check_batch);
     let result = publish_checked(&state, checked).await.map(|(app, mut answer, triggered)| {
         answer.total_triggered = triggered;
         let total_events = answer.total_events;
@@ -203,47 +160,51 @@ pub async fn batch(
     (headers, result)
 }
 
-fn check_batch(app: &Arc<App>, body: &[u8]) -> Result<Checked<BatchResponse>, ApiError> {
+fn check_batch(
+    app: &Arc<App>,
+    body: &[u8],
+    signed: bool,
+) -> Result<Checked<BatchResponse>, ApiError> {
     let req: BatchRequest =
         serde_json::from_slice(body).map_err(|e| from_json_error(e, &["batch"]))?;
     let items = req
         .batch
         .filter(|b| !b.is_empty())
         .ok_or(ApiError::MissingParameter("batch"))?;
-    if items.len() > app.settings.max_batch_events {
-        return Err(ApiError::TooManyEvents(app.settings.max_batch_events));
+    let rules = rules(app, signed);
+    check_batch_len(&rules, items.len())?;
+    let total_events = items.len();
+    let mut events = Vec::with_capacity(items.len());
+    for item in items {
+        events.extend(batch_events(&rules, item)?);
     }
-    let events = items
-        .into_iter()
-        .map(|item| batch_event(app, item))
-        .collect::<Result<Vec<_>, _>>()?;
     let answer = BatchResponse {
         batch_id: next_batch_id(),
-        total_events: events.len(),
+        total_events,
         total_triggered: 0,
     };
     Ok((app.clone(), answer, events))
 }
 
-fn batch_event(app: &App, item: BatchItem) -> Result<(Event, Option<SocketId>), ApiError> {
-    let raw = item.channel.ok_or(ApiError::MissingParameter("channel"))?;
-    let channel = ChannelName::parse(&raw).map_err(|_| ApiError::InvalidChannel(raw.clone()))?;
-    let name = item.name.or(item.event);
-    let (name, data, except) = event_parts(
-        app,
-        name,
-        item.data,
-        item.socket_id.or(item.socket_id_camel),
-    )?;
-    Ok((
-        Event {
-            name,
-            channel,
-            data,
-            user_id: None,
-        },
-        except,
-    ))
+/// One batch entry, on each channel it names (`channel` may join several with commas, as the
+/// official SDK sends a multi-channel `trigger`).
+fn batch_events(
+    rules: &Rules,
+    item: BatchItem,
+) -> Result<Vec<(Event, Option<SocketId>)>, ApiError> {
+    let names = channel_names(item.channels, item.channel.as_deref())
+        .ok_or(ApiError::MissingParameter("channel"))?;
+    let channels = check_channels(rules, &names)?;
+    let draft = Draft {
+        name: item.name.or(item.event),
+        data: item.data,
+        socket_id: item.socket_id.or(item.socket_id_camel),
+    };
+    let event = check_event(rules, draft)?;
+    Ok(channels
+        .into_iter()
+        .map(|channel| (event.on(channel), event.except))
+        .collect())
 }
 
 /// A timestamp-based id, nanoseconds since the epoch, strictly increasing within this process.

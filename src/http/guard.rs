@@ -44,7 +44,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
 }
 
 /// `X-RateLimit-Limit`, `-Remaining` and `-Reset`, when a limit was checked.
-#[derive(Default)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct RateHeaders(Option<Decision>);
 
 impl IntoResponseParts for RateHeaders {
@@ -69,6 +69,20 @@ pub fn private_call<T>(
     endpoint: Option<Endpoint>,
     handle: impl FnOnce(&Arc<App>, &[u8]) -> Result<T, ApiError>,
 ) -> (RateHeaders, Result<T, ApiError>) {
+    private_call_signed(state, meta, body, endpoint, |app, body, _| {
+        handle(app, body)
+    })
+}
+
+/// [`private_call`] for handlers whose limits depend on whether the official SDK signed the request
+/// (`handle` is told so).
+pub fn private_call_signed<T>(
+    state: &AppState,
+    meta: &RequestMeta,
+    body: Result<Bytes, BytesRejection>,
+    endpoint: Option<Endpoint>,
+    handle: impl FnOnce(&Arc<App>, &[u8], bool) -> Result<T, ApiError>,
+) -> (RateHeaders, Result<T, ApiError>) {
     let found = body_bytes(state, body).and_then(|b| Ok((authenticate(state, meta, &b)?, b)));
     let (app, body) = match found {
         Ok(found) => found,
@@ -77,7 +91,7 @@ pub fn private_call<T>(
     let (headers, allowed) = limit(state, &app, endpoint);
     let result = allowed
         .and_then(|()| signed::check(state, &app, meta, &body))
-        .and_then(|()| handle(&app, &body));
+        .and_then(|signed| handle(&app, &body, signed));
     (headers, result)
 }
 
@@ -112,6 +126,17 @@ fn limit(
     app: &App,
     endpoint: Option<Endpoint>,
 ) -> (RateHeaders, Result<(), ApiError>) {
+    let (headers, counted) = count(state, app, endpoint);
+    (headers, counted.map_err(ApiError::RateLimited))
+}
+
+/// Counts a request of `app` against `endpoint`'s budget, the one both our API and the Pusher API
+/// spend: the headers to send, and the seconds to wait when refused.
+pub(crate) fn count(
+    state: &AppState,
+    app: &App,
+    endpoint: Option<Endpoint>,
+) -> (RateHeaders, Result<(), u64>) {
     let limits = &app.settings.rate_limits;
     let Some(endpoint) = endpoint.filter(|_| limits.enabled) else {
         return (RateHeaders::default(), Ok(()));
@@ -122,7 +147,7 @@ fn limit(
         .check(&app.id, endpoint, endpoint.limit(limits));
     let result = match decision.allowed {
         true => Ok(()),
-        false => Err(ApiError::RateLimited(decision.retry_after)),
+        false => Err(decision.retry_after),
     };
     (RateHeaders(Some(decision)), result)
 }

@@ -1,13 +1,15 @@
 //! The HTTP side: the router shared by `main` and the tests, thin REST handlers, and the one
 //! [`ApiError`]. Handlers extract, authenticate, validate and call one core method.
 
+mod body;
 mod channel_auth;
 mod channels;
 mod discover;
 mod error;
 mod events;
-mod guard;
+pub(crate) mod guard;
 mod keys;
+pub(crate) mod publish;
 pub mod pusher;
 mod signed;
 mod threads;
@@ -25,10 +27,12 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
+pub use body::PeerAddr;
 pub use error::ApiError;
 pub use threads::HttpThreads;
 
 use crate::auth::NonceCache;
+use crate::config::HttpConfig;
 use crate::node::Node;
 
 /// Most signed-request nonces remembered at once (about 10 MB at the longest nonces).
@@ -45,8 +49,11 @@ pub struct AppState {
     pub nonces: Arc<NonceCache>,
 }
 
-/// The whole HTTP surface: REST API, WebSocket endpoints, health and metrics.
-pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
+/// The whole HTTP surface: REST API, WebSocket endpoints, health and metrics. Every request body is
+/// read through the [`body`] gate before routing.
+pub fn router(node: Arc<Node>, config: &HttpConfig) -> Router {
+    let max_body_bytes = config.max_body_bytes;
+    let gate = Arc::new(body::BodyGate::new(config, node.metrics().clone()));
     let state = AppState {
         node,
         max_body_bytes,
@@ -77,6 +84,10 @@ pub fn router(node: Arc<Node>, max_body_bytes: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            gate,
+            body::buffer_body,
+        ))
         .with_state(state)
 }
 

@@ -13,11 +13,17 @@ const SIGNATURE: &str = "x-lattestream-signature";
 const TIMESTAMP: &str = "x-lattestream-timestamp";
 const NONCE: &str = "x-lattestream-nonce";
 
-/// Verifies the signature, clock skew and nonce of a signed request; passes unsigned ones.
-pub fn check(state: &AppState, app: &App, meta: &RequestMeta, body: &[u8]) -> Result<(), ApiError> {
+/// Verifies the signature, clock skew and nonce of a signed request; passes unsigned ones. True when
+/// the request was signed (and verified): the official SDK's limits then apply.
+pub fn check(
+    state: &AppState,
+    app: &App,
+    meta: &RequestMeta,
+    body: &[u8],
+) -> Result<bool, ApiError> {
     let header = |name| meta.headers.get(name).and_then(|v| v.to_str().ok());
     let Some(signature) = header(SIGNATURE) else {
-        return Ok(());
+        return Ok(false);
     };
     let request = SignedRequest {
         method: meta.method.as_str(),
@@ -37,7 +43,7 @@ pub fn check(state: &AppState, app: &App, meta: &RequestMeta, body: &[u8]) -> Re
         }
     });
     match checked {
-        Ok(None) => Ok(()),
+        Ok(None) => Ok(true),
         Ok(Some(retry)) => {
             tracing::warn!(app = %app.id, "the nonce cache is full; refusing signed requests");
             Err(ApiError::RateLimited(retry))

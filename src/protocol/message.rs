@@ -2,6 +2,7 @@
 
 use serde_json::value::RawValue;
 
+use super::DecodeError;
 use super::ids::{ChannelName, SocketId};
 
 /// A frame from a client, after decoding.
@@ -39,8 +40,9 @@ pub enum ClientMessage {
         /// The signed user data, a JSON string.
         user_data: String,
     },
-    /// LatteStream's batch: several frames handled in order.
-    Batch(Vec<ClientMessage>),
+    /// LatteStream's batch: several frames handled in order, each as if sent alone; one that does not
+    /// decode is answered with its own error and the others still happen.
+    Batch(Vec<Result<ClientMessage, DecodeError>>),
 }
 
 /// What a subscribe frame asks for.

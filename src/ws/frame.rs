@@ -121,8 +121,17 @@ pub enum Opcode {
     Text = 0x1,
     /// A close frame.
     Close = 0x8,
+    /// A ping: browsers and WebSocket libraries answer it with a pong by themselves.
+    Ping = 0x9,
     /// A pong answering a ping.
     Pong = 0xA,
+}
+
+/// Whether a client may send `code` in a close frame (RFC 6455 §7.4): the defined codes a peer may put
+/// on the wire (not 1004, reserved; not 1005, 1006 or 1015, which only describe a connection locally)
+/// and the ranges for libraries and applications. Anything else fails the connection with 1002.
+pub fn is_valid_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 /// The header of an unmasked, final server frame with `length` payload bytes: at most 10 bytes,
@@ -145,7 +154,7 @@ pub fn header(opcode: Opcode, length: usize) -> ([u8; 10], usize) {
     (out, used)
 }
 
-/// Appends a whole control frame (pong or close) to `out`.
+/// Appends a whole control frame (ping, pong or close) to `out`.
 pub fn control(out: &mut Vec<u8>, opcode: Opcode, payload: &[u8]) {
     let payload = &payload[..payload.len().min(125)];
     let (head, used) = header(opcode, payload.len());
@@ -236,6 +245,18 @@ mod tests {
         assert_eq!(header(Opcode::Text, 5).1, 2);
         assert_eq!(&header(Opcode::Text, 300).0[..4], &[0x81, 126, 1, 44]);
         assert_eq!(header(Opcode::Text, 70_000).1, 10);
+    }
+
+    #[test]
+    fn only_codes_a_peer_may_send_are_valid() {
+        for code in [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999] {
+            assert!(is_valid_close_code(code), "{code}");
+        }
+        for code in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
+            assert!(!is_valid_close_code(code), "{code}");
+        }
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::time::timeout;
 
-use super::session::Session;
-use super::socket::Socket;
+use super::session::{Session, close_for_violation};
+use super::socket::{ReadError, Socket};
 use crate::apps::App;
 use crate::auth::{
     CredentialError, DiscoveryError, Grant, resolve_credential, verify_discovery_token,
@@ -40,7 +40,10 @@ pub async fn lattestream(mut socket: Socket, node: Arc<Node>, discovery: Option<
         Ok(Ok(None)) | Err(_) => {
             return close_with(&mut socket, Dialect::LatteStream, CloseCode::Unauthorized).await;
         }
-        Ok(Err(_)) => return,
+        Ok(Err(ReadError::Violation(violation))) => {
+            return close_for_violation(&mut socket, violation).await;
+        }
+        Ok(Err(ReadError::Gone)) => return,
     };
     let credential = match protocol::decode(Dialect::LatteStream, &first) {
         Ok(ClientMessage::Connect { api_key }) => resolve_credential(node.apps(), &api_key),
@@ -130,7 +133,9 @@ async fn send_close(socket: &mut Socket, dialect: Dialect, code: CloseCode, mess
     );
     let refusal = async {
         socket.send_text(frame).await?;
-        socket.close(code.code(), code.reason()).await
+        socket.close(code.code(), code.reason()).await?;
+        socket.discard_input().await;
+        std::io::Result::Ok(())
     };
     let _ = timeout(std::time::Duration::from_secs(1), refusal).await;
 }

@@ -26,10 +26,14 @@ pub async fn lattestream(
     Query(query): Query<HashMap<String, String>>,
     upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Response {
-    let Ok(upgrade) = upgrade else {
-        let about =
-            serde_json::json!({"name": "LatteStream", "version": env!("CARGO_PKG_VERSION")});
-        return Json(about).into_response();
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(NotUpgrade::Plain) => {
+            let about =
+                serde_json::json!({"name": "LatteStream", "version": env!("CARGO_PKG_VERSION")});
+            return Json(about).into_response();
+        }
+        Err(refused) => return refused.into_response(),
     };
     let node = state.node.clone();
     let discovery = query.get("discovery_token").cloned();
@@ -47,8 +51,10 @@ pub async fn pusher(
     Query(query): Query<HashMap<String, String>>,
     upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Response {
-    let Ok(upgrade) = upgrade else {
-        return ApiError::NotFound.into_response();
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(NotUpgrade::Plain) => return ApiError::NotFound.into_response(),
+        Err(refused) => return refused.into_response(),
     };
     let node: Arc<crate::node::Node> = state.node.clone();
     let protocol = query.get("protocol").cloned();

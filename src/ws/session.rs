@@ -90,7 +90,11 @@ impl Session {
                     match readable.map(|()| self.read(&mut socket)) {
                         Ok(Ok(next)) if !socket.has_control_output() => next,
                         Ok(Ok(next)) => {
-                            // Pongs and the close echo go out now, even when the client is leaving.
+                            if let Next::Stop = next {
+                                // The client closed: no publisher may write after the close echo.
+                                self.conn.outbox.detach();
+                            }
+                            // Pongs, and the replies before the close echo, go out now.
                             let flushed = Box::pin(self.flush(&mut socket, &mut out, 0)).await;
                             self.conn.outbox.finish_writing();
                             if let Next::Stop = next { next } else { flushed }
@@ -106,6 +110,10 @@ impl Session {
                     match keepalive.due() {
                         Due::Nothing => {}
                         Due::Ping => {
+                            // Both pings: the protocol frame for clients that answer it, the RFC 6455
+                            // one that browsers and `ws` answer by themselves. The queued JSON ping
+                            // wakes the writer, which sends the control frame first.
+                            socket.queue_ping();
                             self.conn.send(&ServerMessage::Ping);
                         }
                         Due::Close => self.conn.close(CloseCode::PongTimeout),
@@ -203,7 +211,8 @@ impl Session {
             Ok(Ok(())) if close.is_none() => Next::Continue,
             Ok(_) => Next::Stop,
             Err(_) => {
-                self.node.metrics().slow_consumer();
+                // Counted once per connection, whether its queue overflowed first or not.
+                self.conn.cut_off();
                 Next::Stop
             }
         }
@@ -237,7 +246,10 @@ impl Session {
                 data,
             } => self.client_event(event, &channel, data),
             ClientMessage::Signin { auth, user_data } => self.signin(&auth, &user_data),
-            ClientMessage::Batch(messages) => messages.into_iter().for_each(|m| self.handle(m)),
+            ClientMessage::Batch(messages) => messages.into_iter().for_each(|m| match m {
+                Ok(message) => self.handle(message),
+                Err(e) => self.error(ErrorCode::InvalidMessage, &e.to_string()),
+            }),
             ClientMessage::Connect { .. } => {
                 self.error(ErrorCode::InvalidMessage, "already connected")
             }
@@ -286,12 +298,14 @@ impl Outgoing {
 }
 
 /// Closes with the RFC 6455 code for what the client did wrong: 1009 for a frame or message over the
-/// size limit, 1007 for invalid UTF-8 in a text message, 1002 for other protocol violations.
-async fn close_for_violation(socket: &mut Socket, violation: Violation) {
+/// size limit, 1007 for invalid UTF-8 in a text message, 1002 for other protocol violations. What the
+/// client still sends is read and dropped for a moment, so the close frame is not lost to a reset.
+pub(super) async fn close_for_violation(socket: &mut Socket, violation: Violation) {
     let (code, reason) = violation.close();
-    let _ = timeout(
-        std::time::Duration::from_secs(1),
-        socket.close(code, reason),
-    )
+    let _ = timeout(std::time::Duration::from_secs(1), async {
+        if socket.close(code, reason).await.is_ok() {
+            socket.discard_input().await;
+        }
+    })
     .await;
 }

@@ -55,8 +55,11 @@ pub struct Socket {
     partial: Vec<u8>,
     /// A fragmented message in progress; boxed because almost no client fragments.
     fragments: Option<Box<Fragments>>,
-    /// Control frames (pongs, the close echo) waiting to go out before anything else.
+    /// Control frames (pings, pongs, a server close) waiting to go out before anything else.
     control: Vec<u8>,
+    /// The answer to the client's close frame, written after every reply to what came before it
+    /// (RFC 6455 §5.5.1); once set, nothing more is read.
+    close_echo: Option<CloseEcho>,
     max_message: usize,
     /// `partial` may hold complete frames not handled yet (bytes that came with the handshake, or
     /// messages after the one the handshake asked for).
@@ -71,6 +74,7 @@ impl Socket {
             partial: early.to_vec(),
             fragments: None,
             control: Vec::new(),
+            close_echo: None,
             max_message,
             buffered: !early.is_empty(),
         }
@@ -120,7 +124,7 @@ impl Socket {
             left -= self.process_partial(on, left)?;
         }
         for _ in 0..READS_PER_WAKE {
-            if left == 0 {
+            if left == 0 || self.close_echo.is_some() {
                 return Ok(());
             }
             let mut chunk = [0u8; READ_CHUNK];
@@ -173,7 +177,8 @@ impl Socket {
         limit: usize,
     ) -> Result<(usize, usize), ReadError> {
         let (mut used, mut delivered) = (0, 0);
-        while delivered < limit {
+        // Nothing after a close frame is read: the client has said it sends no more.
+        while delivered < limit && self.close_echo.is_none() {
             let Some(parsed) =
                 frame::parse(&mut buf[used..], self.max_message).map_err(ReadError::Violation)?
             else {
@@ -241,24 +246,36 @@ impl Socket {
         deliver(done.text, &done.bytes, on)
     }
 
-    /// Queues the close frame answering the client's: its code when it gave a valid one.
+    /// Records the close frame answering the client's: its code when it gave one. A code no peer may
+    /// send, a one-byte payload or a reason that is not UTF-8 fails the connection instead.
     fn echo_close(&mut self, payload: &[u8]) -> Result<(), ReadError> {
-        match payload {
-            [] => frame::control(&mut self.control, Opcode::Close, &[]),
+        let echo = match payload {
+            [] => CloseEcho::Empty,
             [_] => return Err(ReadError::Violation(Violation::Protocol)),
             [hi, lo, reason @ ..] => {
+                let code = u16::from_be_bytes([*hi, *lo]);
+                if !frame::is_valid_close_code(code) {
+                    return Err(ReadError::Violation(Violation::Protocol));
+                }
                 if std::str::from_utf8(reason).is_err() {
                     return Err(ReadError::Violation(Violation::InvalidUtf8));
                 }
-                frame::control(&mut self.control, Opcode::Close, &[*hi, *lo]);
+                CloseEcho::Code(code)
             }
-        }
+        };
+        self.close_echo = Some(echo);
         Ok(())
     }
 
-    /// Whether control frames are waiting to be written.
+    /// Queues an RFC 6455 ping, which browsers and WebSocket libraries answer without the application:
+    /// the keep-alive that works for clients that never answer a JSON ping.
+    pub fn queue_ping(&mut self) {
+        frame::control(&mut self.control, Opcode::Ping, &[]);
+    }
+
+    /// Whether control frames (or the answer to the client's close) are waiting to be written.
     pub fn has_control_output(&self) -> bool {
-        !self.control.is_empty()
+        !self.control.is_empty() || self.close_echo.is_some()
     }
 
     /// Writes `frames` as far as the socket takes them now, without waiting: the common case, which
@@ -295,7 +312,21 @@ impl Socket {
             IoSlice::advance_slices(&mut left, std::mem::take(&mut skip));
             write_all(&self.stream, left).await?;
         }
-        self.send_control().await
+        self.send_control().await?;
+        self.send_close_echo().await
+    }
+
+    /// Writes the answer to the client's close frame, after everything else.
+    async fn send_close_echo(&mut self) -> io::Result<()> {
+        let Some(echo) = self.close_echo.take() else {
+            return Ok(());
+        };
+        let mut frame = Vec::with_capacity(4);
+        match echo {
+            CloseEcho::Empty => frame::control(&mut frame, Opcode::Close, &[]),
+            CloseEcho::Code(code) => frame::control(&mut frame, Opcode::Close, &code.to_be_bytes()),
+        }
+        write_all(&self.stream, &mut [IoSlice::new(&frame)]).await
     }
 
     /// Writes queued control frames.
@@ -324,6 +355,35 @@ impl Socket {
         self.send(&[]).await?;
         socket2::SockRef::from(&*self.stream).shutdown(std::net::Shutdown::Write)
     }
+
+    /// Reads and discards what the client still sends until it closes its side, so that closing the
+    /// socket with unread bytes does not reset the connection and lose the close frame on its way.
+    /// The caller bounds the wait.
+    pub async fn discard_input(&mut self) {
+        self.partial = Vec::new();
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            if self.stream.readable().await.is_err() {
+                return;
+            }
+            match self.stream.try_read(&mut chunk) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// How the server answers a client's close frame.
+#[derive(Debug, Clone, Copy)]
+enum CloseEcho {
+    /// The client gave no code: neither does the answer.
+    Empty,
+    /// The client's (valid) code, echoed.
+    Code(u16),
 }
 
 impl Sink for TcpStream {

@@ -65,6 +65,10 @@ impl Session {
             .channel_data
             .as_deref()
             .filter(|_| kind == ChannelKind::Presence);
+        if kind == ChannelKind::Presence && data.is_none() {
+            // Said plainly: without member data the signature cannot be checked either.
+            return Err(missing_channel_data());
+        }
         if kind.needs_auth() && !self.grant.trusted {
             self.check_auth(&channel, data, request.auth.as_deref())?;
         }
@@ -124,10 +128,15 @@ struct ChannelData<'a> {
     user_info: Option<&'a RawValue>,
 }
 
+fn missing_channel_data() -> Refusal {
+    let message = "Presence channels need channel_data with a user_id";
+    Refusal("InvalidChannelData", message.to_owned(), 400)
+}
+
 /// Parses presence channel data: `user_id` (string or number) is required, `user_info` optional.
 fn member_data(data: Option<&str>) -> Result<MemberData, Refusal> {
     let bad = |m: &str| Refusal("InvalidChannelData", m.to_owned(), 400);
-    let text = data.ok_or_else(|| bad("Presence channels need channel_data with a user_id"))?;
+    let text = data.ok_or_else(missing_channel_data)?;
     let parsed: ChannelData<'_> =
         serde_json::from_str(text).map_err(|_| bad("channel_data is not a JSON object"))?;
     let raw = parsed

@@ -20,13 +20,33 @@ pub struct Upgrade {
     accept: HeaderValue,
 }
 
-/// The request is not a WebSocket upgrade (a plain GET, or one missing what RFC 6455 requires).
-#[derive(Debug)]
-pub struct NotUpgrade;
+/// Why a request was not upgraded (RFC 6455 §4.2.1–4.2.2).
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotUpgrade {
+    /// Not a WebSocket upgrade at all (a plain GET): the endpoint answers as a web page would.
+    Plain,
+    /// An upgrade for a WebSocket version other than 13, or none: 426 naming the one we speak.
+    Version,
+    /// An upgrade whose `Sec-WebSocket-Key` is not 16 bytes in base64, or that is not a GET: 400.
+    Malformed,
+}
 
 impl IntoResponse for NotUpgrade {
     fn into_response(self) -> Response {
-        (StatusCode::UPGRADE_REQUIRED, "expected a WebSocket upgrade").into_response()
+        match self {
+            NotUpgrade::Plain => {
+                (StatusCode::UPGRADE_REQUIRED, "expected a WebSocket upgrade").into_response()
+            }
+            NotUpgrade::Version => (
+                StatusCode::UPGRADE_REQUIRED,
+                [(header::SEC_WEBSOCKET_VERSION, "13")],
+                "unsupported WebSocket version: this server speaks 13",
+            )
+                .into_response(),
+            NotUpgrade::Malformed => {
+                (StatusCode::BAD_REQUEST, "malformed WebSocket upgrade").into_response()
+            }
+        }
     }
 }
 
@@ -34,31 +54,46 @@ impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
     type Rejection = NotUpgrade;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, NotUpgrade> {
-        if parts.method != Method::GET || !is_upgrade(&parts.headers) {
-            return Err(NotUpgrade);
-        }
-        let key = parts
-            .headers
-            .get(header::SEC_WEBSOCKET_KEY)
-            .ok_or(NotUpgrade)?;
+        check(&parts.method, &parts.headers)?;
+        let key = parts.headers.get(header::SEC_WEBSOCKET_KEY);
+        let key = key
+            .filter(|k| is_valid_key(k))
+            .ok_or(NotUpgrade::Malformed)?;
         let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-        let accept = HeaderValue::from_str(&accept).map_err(|_| NotUpgrade)?;
-        let on_upgrade = parts.extensions.remove::<OnUpgrade>().ok_or(NotUpgrade)?;
+        let accept = HeaderValue::from_str(&accept).map_err(|_| NotUpgrade::Malformed)?;
+        let on_upgrade = parts.extensions.remove::<OnUpgrade>();
+        let on_upgrade = on_upgrade.ok_or(NotUpgrade::Malformed)?;
         Ok(Self { on_upgrade, accept })
     }
 }
 
-/// `Connection: upgrade`, `Upgrade: websocket` and `Sec-WebSocket-Version: 13`.
-fn is_upgrade(headers: &HeaderMap) -> bool {
+/// An upgrade asks for `Upgrade: websocket` (with `Connection: upgrade`); it must be a GET for version
+/// 13. Anything without those two headers is a plain request.
+fn check(method: &Method, headers: &HeaderMap) -> Result<(), NotUpgrade> {
     let has = |name, wanted: &str| {
         headers.get_all(name).iter().any(|v| {
             v.to_str()
                 .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(wanted)))
         })
     };
-    has(header::CONNECTION, "upgrade")
-        && has(header::UPGRADE, "websocket")
-        && has(header::SEC_WEBSOCKET_VERSION, "13")
+    if !has(header::CONNECTION, "upgrade") || !has(header::UPGRADE, "websocket") {
+        return Err(NotUpgrade::Plain);
+    }
+    if method != Method::GET {
+        return Err(NotUpgrade::Malformed);
+    }
+    let version = headers.get(header::SEC_WEBSOCKET_VERSION);
+    match version.map(|v| v.as_bytes().trim_ascii()) {
+        Some(b"13") => Ok(()),
+        _ => Err(NotUpgrade::Version),
+    }
+}
+
+/// RFC 6455 §4.2.1: the key is a base64-encoded 16-byte value.
+fn is_valid_key(key: &HeaderValue) -> bool {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(key.as_bytes().trim_ascii());
+    decoded.is_ok_and(|bytes| bytes.len() == 16)
 }
 
 /// Registers the stream with the current runtime's reactor (the sessions'), so its readiness is

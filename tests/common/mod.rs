@@ -4,7 +4,9 @@
 
 pub mod process;
 pub mod pusher_sign;
+pub mod raw;
 pub mod receiver;
+pub mod signed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

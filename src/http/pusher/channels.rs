@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Map, Value, json};
 
+use super::Reply;
 use super::error::PusherError;
 use super::info::Info;
 use super::signature::Signed;
@@ -13,10 +14,11 @@ use crate::protocol::{ChannelKind, ChannelName};
 
 /// `GET channels`: occupied channels, optionally `filter_by_prefix`, with the `info` attributes asked
 /// for; `user_count` only with a `presence-` prefix.
-pub async fn list(
-    State(state): State<AppState>,
-    signed: Signed,
-) -> Result<Json<Value>, PusherError> {
+pub async fn list(State(state): State<AppState>, signed: Signed) -> Reply {
+    (signed.rate, list_for(&state, &signed).await)
+}
+
+async fn list_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, PusherError> {
     let prefix = signed.param("filter_by_prefix").unwrap_or_default();
     let info = Info::parse(signed.param("info"));
     info.require_presence(prefix.starts_with("presence-"))?;
@@ -41,6 +43,14 @@ pub async fn one(
     State(state): State<AppState>,
     Path((_, name)): Path<(String, String)>,
     signed: Signed,
+) -> Reply {
+    (signed.rate, one_for(&state, name, &signed).await)
+}
+
+async fn one_for(
+    state: &AppState,
+    name: String,
+    signed: &Signed,
 ) -> Result<Json<Value>, PusherError> {
     let channel = channel_name(&name)?;
     let info = Info::parse(signed.param("info"));
@@ -60,6 +70,14 @@ pub async fn users(
     State(state): State<AppState>,
     Path((_, name)): Path<(String, String)>,
     signed: Signed,
+) -> Reply {
+    (signed.rate, users_for(&state, name, &signed).await)
+}
+
+async fn users_for(
+    state: &AppState,
+    name: String,
+    signed: &Signed,
 ) -> Result<Json<Value>, PusherError> {
     let channel = channel_name(&name)?;
     if channel.kind() != ChannelKind::Presence {

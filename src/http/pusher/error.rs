@@ -5,6 +5,8 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::http::guard::RateHeaders;
+
 /// Why a request's signature or credentials were refused (401).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthFailure {
@@ -57,6 +59,16 @@ pub enum PusherError {
     /// An event's `data` is over the app's limit, bytes.
     #[error("Event data too large (at most {0} bytes)")]
     DataTooLarge(usize),
+    /// The request body did not arrive in time.
+    #[error("Request body timed out")]
+    RequestTimeout,
+    /// The client's address has too many bodies in flight.
+    #[error("Too many requests in flight from this address")]
+    TooManyPendingBodies,
+    /// Over the app's rate limit for this endpoint (the same budget as our REST API's); carries the
+    /// rate-limit headers and the seconds to wait.
+    #[error("Rate limit exceeded: retry after {1} seconds")]
+    RateLimited(RateHeaders, u64),
 }
 
 impl PusherError {
@@ -72,6 +84,18 @@ impl PusherError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) | Self::DataTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyPendingBodies | Self::RateLimited(..) => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+}
+
+impl From<crate::http::publish::PublishError> for PusherError {
+    fn from(error: crate::http::publish::PublishError) -> Self {
+        use crate::http::publish::PublishError as P;
+        match error {
+            P::DataTooLarge(max) => Self::DataTooLarge(max),
+            other => Self::BadRequest(other.to_string()),
         }
     }
 }
@@ -79,6 +103,18 @@ impl PusherError {
 impl IntoResponse for PusherError {
     fn into_response(self) -> Response {
         let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
-        (self.status(), content_type, format!("{self}\n")).into_response()
+        let text = format!("{self}\n");
+        let retry = match self {
+            Self::RateLimited(headers, retry) => Some((headers, retry)),
+            Self::TooManyPendingBodies => Some((RateHeaders::default(), 1)),
+            _ => None,
+        };
+        match retry {
+            Some((headers, retry)) => {
+                let after = [(header::RETRY_AFTER, retry.to_string())];
+                (self.status(), headers, after, content_type, text).into_response()
+            }
+            None => (self.status(), content_type, text).into_response(),
+        }
     }
 }

@@ -16,6 +16,12 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use error::{AuthFailure, PusherError};
+
+/// A Pusher API answer: the app's rate-limit headers, then the body or the error.
+pub type Reply = (
+    crate::http::guard::RateHeaders,
+    Result<axum::Json<serde_json::Value>, PusherError>,
+);
 pub use signature::TIMESTAMP_WINDOW_SECS;
 pub use users::terminate_unscoped;
 

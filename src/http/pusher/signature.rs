@@ -20,6 +20,8 @@ use super::error::{AuthFailure, PusherError};
 use crate::apps::App;
 use crate::auth::verify_hex;
 use crate::http::AppState;
+use crate::http::guard::{self, RateHeaders};
+use crate::ratelimit::Endpoint;
 
 /// How far `auth_timestamp` may be from the server's clock, either way, in seconds.
 pub const TIMESTAMP_WINDOW_SECS: u64 = 600;
@@ -32,6 +34,8 @@ pub struct Signed {
     pub query: Vec<(String, String)>,
     /// The body, already verified against `body_md5`.
     pub body: Bytes,
+    /// The app's rate-limit headers for this endpoint, counted once the signature checked out.
+    pub rate: RateHeaders,
 }
 
 impl Signed {
@@ -55,8 +59,32 @@ impl FromRequest<AppState> for Signed {
                 _ => PusherError::bad(r.body_text()),
             })?;
         target.verify(&app, &body, now_secs())?;
+        let (rate, counted) = guard::count(state, &app, endpoint_of(&target.path));
+        counted.map_err(|retry| PusherError::RateLimited(rate, retry))?;
         let query = decode_query(&target.query, true);
-        Ok(Self { app, query, body })
+        Ok(Self {
+            app,
+            query,
+            body,
+            rate,
+        })
+    }
+}
+
+/// The budget a Pusher API call spends: the same as the matching call of our REST API, so the
+/// documented limits hold whichever API a backend uses.
+fn endpoint_of(path: &str) -> Option<Endpoint> {
+    let action = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    match action {
+        "events" => Some(Endpoint::Events),
+        "batch_events" => Some(Endpoint::BatchEvents),
+        "terminate_connections" => None,
+        _ if path.contains("/channels") => Some(Endpoint::Channels),
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
+use super::Reply;
 use super::error::PusherError;
 use super::signature::Signed;
 use crate::http::AppState;
@@ -14,6 +15,14 @@ pub async fn terminate(
     State(state): State<AppState>,
     Path((_, user_id)): Path<(String, String)>,
     signed: Signed,
+) -> Reply {
+    (signed.rate, terminate_for(&state, user_id, &signed).await)
+}
+
+async fn terminate_for(
+    state: &AppState,
+    user_id: String,
+    signed: &Signed,
 ) -> Result<Json<Value>, PusherError> {
     state.node.terminate_user(&signed.app, &user_id);
     Ok(Json(json!({})))
@@ -25,6 +34,17 @@ pub async fn terminate_unscoped(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     signed: Signed,
+) -> Reply {
+    (
+        signed.rate,
+        terminate_unscoped_for(&state, user_id, &signed).await,
+    )
+}
+
+async fn terminate_unscoped_for(
+    state: &AppState,
+    user_id: String,
+    signed: &Signed,
 ) -> Result<Json<Value>, PusherError> {
     state.node.terminate_user(&signed.app, &user_id);
     Ok(Json(json!({})))

@@ -347,16 +347,9 @@ async fn a_refused_batch_is_dead_lettered_and_its_replay_delivers() {
     assert_eq!(listed[0]["status"], 410);
     assert_eq!(listed[0]["url"], receiver.url());
     assert_eq!(listed[0]["events"][0]["name"], "client_event");
-    let metrics = reqwest::get(server.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("lattestream_webhook_dead_lettered_total 3"),
-        "{metrics}"
-    );
+    let metrics = server.url("/metrics");
+    let dead = common::process::metric_at(&metrics, "lattestream_webhook_dead_lettered_total");
+    assert_eq!(dead.await, 3.0);
     let other = server
         .get("/webhooks/dead_letters", common::OTHER_SECRET)
         .await;

@@ -61,17 +61,9 @@ impl ServerProcess {
         self.child.wait().unwrap();
     }
 
-    /// A gauge or counter from `/metrics` (the first line starting with `name `).
+    /// A gauge or counter from its `/metrics`.
     pub async fn metric(&self, name: &str) -> f64 {
-        let text = reqwest::get(self.url("/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let prefix = format!("{name} ");
-        let line = text.lines().find(|l| l.starts_with(&prefix));
-        line.map_or(0.0, |l| l[prefix.len()..].trim().parse().unwrap())
+        metric_at(&self.url("/metrics"), name).await
     }
 }
 
@@ -80,6 +72,14 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A gauge or counter from the `/metrics` at `url` (the first line starting with `name `; 0 if none).
+pub async fn metric_at(url: &str, name: &str) -> f64 {
+    let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+    let prefix = format!("{name} ");
+    let line = text.lines().find(|l| l.starts_with(&prefix));
+    line.map_or(0.0, |l| l[prefix.len()..].trim().parse().unwrap())
 }
 
 /// Reads the log until `LatteStream is serving addr=…`, then keeps draining it on a thread.

@@ -5,11 +5,7 @@ docs/webhooks.md on X-LatteStream-Signature. The app and its endpoint come from 
 import hashlib
 import hmac
 import json
-import os
 import queue
-import re
-import subprocess
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +14,7 @@ import pusher
 import pytest
 import websocket
 
-from conftest import ANSI, APP_ID, KEY, SECRET, _binary
+from conftest import APP_ID, KEY, SECRET, spawn_server
 
 ENDPOINT_SECRET = "whsec_pycompat"
 WAIT = 10  # seconds: a bound against hangs, not a measurement
@@ -45,20 +41,11 @@ def hooked():
     http = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     hooks = [{"url": f"http://127.0.0.1:{http.server_address[1]}/hooks", "secret": ENDPOINT_SECRET}]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LATTESTREAM_")}
-    env.update(LATTESTREAM_APP_ID=APP_ID, LATTESTREAM_APP_KEY=KEY, LATTESTREAM_APP_SECRET=SECRET,
-               LATTESTREAM_APP_WEBHOOKS=json.dumps(hooks), LATTESTREAM_WEBHOOKS__BATCH_WINDOW="50ms",
-               LATTESTREAM_WEBHOOKS__DEBOUNCE="100ms", LATTESTREAM_LOG="info", NO_COLOR="1")
-    args = [_binary(), "--addr", "127.0.0.1:0", "--data-dir", tempfile.mkdtemp(prefix="ls-pyhooks-")]
-    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    port = None
-    for line in proc.stderr:
-        match = re.search(r"serving addr=127\.0\.0\.1:(\d+)", ANSI.sub("", line))
-        if match:
-            port = int(match.group(1))
-            break
-    assert port, "the server did not report its address"
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+    proc, port = spawn_server({
+        "LATTESTREAM_APP_WEBHOOKS": json.dumps(hooks),
+        "LATTESTREAM_WEBHOOKS__BATCH_WINDOW": "50ms",
+        "LATTESTREAM_WEBHOOKS__DEBOUNCE": "100ms",
+    })
     yield port, Receiver.received
     proc.terminate()
     proc.wait(timeout=15)

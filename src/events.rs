@@ -104,15 +104,23 @@ impl HubEvent {
 
 /// Where the node sends what happens on channels.
 pub trait EventSink: Send + Sync {
+    /// Whether anything of `app` is wanted at all; when not, the node does not build the events (a
+    /// client event's data is copied for the sink, so this keeps relaying free for other apps).
+    fn wants(&self, app: &App) -> bool;
+
     /// Takes one event of `app`. Runs on the fan-out path, sometimes while a channel is locked (so
     /// that one channel's events arrive in order): it must neither block nor await, only hand off.
     fn emit(&self, app: &App, event: HubEvent);
 }
 
-/// A sink that ignores everything: a node with no webhooks.
+/// A sink that wants nothing: a node with no webhooks.
 pub struct NoSink;
 
 impl EventSink for NoSink {
+    fn wants(&self, _: &App) -> bool {
+        false
+    }
+
     fn emit(&self, _: &App, _: HubEvent) {}
 }
 

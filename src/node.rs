@@ -188,7 +188,9 @@ impl Node {
         let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
         self.ring(woken);
         self.metrics.client_event();
-        self.sink.emit(app, HubEvent::client_event(event, sender));
+        if self.sink.wants(app) {
+            self.sink.emit(app, HubEvent::client_event(event, sender));
+        }
         delivered
     }
 
@@ -215,6 +217,9 @@ impl Node {
     }
 
     fn report(&self, app: &App, transition: &Transition) {
+        if !self.sink.wants(app) {
+            return;
+        }
         for event in HubEvent::from_transition(transition) {
             self.sink.emit(app, event);
         }

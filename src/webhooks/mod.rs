@@ -203,6 +203,10 @@ pub struct WebhookSink {
 }
 
 impl EventSink for WebhookSink {
+    fn wants(&self, app: &App) -> bool {
+        !app.settings.webhooks.is_empty()
+    }
+
     fn emit(&self, app: &App, event: HubEvent) {
         let hooks = &app.settings.webhooks;
         // Occupancy and membership always go to the writer (the debounce and the ledger need them);

@@ -47,6 +47,8 @@ pub fn test_config() -> Config {
     };
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
+        // Never the checkout's ./data: a webhook queue a developer's server left there would be served.
+        data_dir: std::env::temp_dir().join(format!("ls-test-{}", uuid::Uuid::new_v4())),
         apps: vec![
             app("1", KEY, SECRET, first),
             app("2", OTHER_KEY, OTHER_SECRET, AppSettings::default()),

@@ -433,6 +433,9 @@ async fn a_batch_failing_past_the_give_up_time_is_dead_lettered_and_can_be_disca
         .post_json("/webhooks/dead_letters/discard", SECRET, &body)
         .await;
     assert_eq!(discarded.body, json!({"events": 1}));
+    let metrics = server.url("/metrics");
+    let gauge = common::process::metric_at(&metrics, "lattestream_webhook_dead_letters");
+    assert_eq!(gauge.await, 0.0, "the gauge follows a discard");
     assert!(dead_letters(&server).await.is_empty());
     assert!(receiver.events().is_empty());
 }

@@ -68,6 +68,13 @@ pub struct EndpointState {
 }
 
 impl EndpointState {
+    fn set(&self, pending: u64, dead: u64, oldest_ms: Option<i64>) {
+        self.pending.store(pending, Ordering::Relaxed);
+        self.dead.store(dead, Ordering::Relaxed);
+        self.oldest_ms
+            .store(oldest_ms.unwrap_or(0), Ordering::Relaxed);
+    }
+
     fn moved_to_dead(&self, events: u64, metrics: &WebhookMetrics) {
         self.pending.fetch_sub(
             events.min(self.pending.load(Ordering::Relaxed)),
@@ -164,15 +171,19 @@ impl Shared {
         Some((app, endpoint))
     }
 
-    /// Reads the backlog numbers back from the queue, starting dispatchers for endpoints found there.
+    /// Reads the backlog numbers back from the queue, starting dispatchers for endpoints found there
+    /// (endpoints it no longer lists have nothing left).
     async fn refresh(self: &Arc<Self>) -> Result<(), QueueError> {
-        for stats in self.queue.stats().await? {
+        let stats = self.queue.stats().await?;
+        let listed: Vec<&EndpointKey> = stats.iter().map(|s| &s.key).collect();
+        for (key, state) in self.endpoints.lock().iter() {
+            if !listed.contains(&key) {
+                state.set(0, 0, None);
+            }
+        }
+        for stats in stats {
             let state = self.endpoint(&stats.key);
-            state.pending.store(stats.pending, Ordering::Relaxed);
-            state.dead.store(stats.dead, Ordering::Relaxed);
-            state
-                .oldest_ms
-                .store(stats.oldest_ms.unwrap_or(0), Ordering::Relaxed);
+            state.set(stats.pending, stats.dead, stats.oldest_ms);
             if stats.pending > 0 {
                 state.wake.notify_one();
             }

@@ -29,6 +29,15 @@ if [ -f tests/compat/package.json ]; then
   node --test --test-concurrency=1 tests/compat/ 2>&1 | tee "$LOGS/node.log"
 fi
 
+if [ -f tests/console/package.json ]; then
+  step "Console browser test (tests/console: Debian's headless Chromium, playwright-core)"
+  if ! command -v chromium >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  (cd tests/console && npm ci --no-audit --no-fund --loglevel=error)
+  node --test --test-concurrency=1 tests/console/ 2>&1 | tee "$LOGS/console.log"
+fi
+
 if [ -f tests/compat/requirements.txt ]; then
   step "Python compatibility suite (tests/compat)"
   python3 -m venv .venv
@@ -46,7 +55,7 @@ fi
 # One closing line over every suite (each step above already stopped the run on any failure).
 passed=$(
   { grep -hE '^test result: ok' "$LOGS/cargo.log" | awk '{print $4}' || true
-    grep -hE '^# pass [0-9]+' "$LOGS/node.log" 2>/dev/null | awk '{print $3}' || true
+    grep -hE '^# pass [0-9]+' "$LOGS/node.log" "$LOGS/console.log" 2>/dev/null | awk '{print $3}' || true
     grep -hoE '^[0-9]+ passed' "$LOGS/pytest.log" 2>/dev/null | awk '{print $1}' || true
   } | awk '{s += $1} END {print s + 0}'
 )

@@ -33,8 +33,44 @@ pub struct Config {
     pub discovery: DiscoveryConfig,
     /// How webhooks are batched, retried and kept (the endpoints themselves belong to each app).
     pub webhooks: WebhooksConfig,
-    /// Apps defined here; when none is, the embedded store's apps are served (one is created on first start).
+    /// Apps defined here, served beside the store's and not changeable through it; when none is and
+    /// the store is empty, one app is created on first start.
     pub apps: Vec<App>,
+    /// The app store: `postgres://…` for a cluster's shared database, `sqlite:PATH`, `sqlite::memory:`;
+    /// none is `lattestream.db` in `data_dir`.
+    pub database_url: Option<Sensitive>,
+    /// How often a running server checks the app store for changes made elsewhere.
+    #[serde(with = "humantime_serde")]
+    pub store_poll_interval: Duration,
+    /// The bearer token of the admin API (`/admin/…`) and the console's operator sign-in; none turns
+    /// the admin API off.
+    pub admin_token: Option<Sensitive>,
+    /// HTTPS and WSS on `addr` from PEM files; none serves plain HTTP.
+    pub tls: Option<crate::tls::TlsConfig>,
+}
+
+/// A configured secret (a database URL with its password, a token): printed masked, so a config dump
+/// or log line never carries it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for use; never for logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("****")
+    }
 }
 
 impl Default for Config {
@@ -48,6 +84,10 @@ impl Default for Config {
             discovery: DiscoveryConfig::default(),
             webhooks: WebhooksConfig::default(),
             apps: Vec::new(),
+            database_url: None,
+            store_poll_interval: Duration::from_secs(1),
+            admin_token: None,
+            tls: None,
         }
     }
 }
@@ -224,6 +264,8 @@ pub struct Overrides {
     pub addr: Option<SocketAddr>,
     /// `--data-dir`
     pub data_dir: Option<PathBuf>,
+    /// `--database-url`
+    pub database_url: Option<String>,
 }
 
 impl Config {
@@ -259,6 +301,9 @@ impl Config {
         }
         config.addr = overrides.addr.unwrap_or(config.addr);
         config.data_dir = overrides.data_dir.unwrap_or(config.data_dir);
+        if let Some(url) = overrides.database_url {
+            config.database_url = Some(Sensitive::new(url));
+        }
         Ok(config)
     }
 }
@@ -302,6 +347,7 @@ fn env_app(env: &impl Fn(&str) -> Option<String>) -> Result<Option<App>, ConfigE
         id,
         key,
         secret: Secret::new(secret),
+        previous_secret: None,
         settings,
     }))
 }
@@ -426,6 +472,35 @@ mod tests {
             (config.discovery.region.as_str(), config.discovery.port),
             ("eu-west", Some(443))
         );
+    }
+
+    #[test]
+    fn store_admin_and_tls_settings_come_from_the_environment_and_print_masked() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("LATTESTREAM_DATABASE_URL", "postgres://u:pw@db/ls");
+            jail.set_env("LATTESTREAM_ADMIN_TOKEN", "let-me-in");
+            jail.set_env("LATTESTREAM_TLS__CERT", "/etc/ls/cert.pem");
+            jail.set_env("LATTESTREAM_TLS__KEY", "/etc/ls/key.pem");
+            let config = Config::load(None, Overrides::default()).expect("loads");
+            let url = config.database_url.as_ref().map(Sensitive::expose);
+            assert_eq!(url, Some("postgres://u:pw@db/ls"));
+            assert_eq!(
+                config.tls.as_ref().unwrap().cert.to_str(),
+                Some("/etc/ls/cert.pem")
+            );
+            let printed = format!("{config:?}");
+            assert!(
+                !printed.contains("pw@") && !printed.contains("let-me-in"),
+                "{printed}"
+            );
+            let flag = Overrides {
+                database_url: Some("sqlite::memory:".into()),
+                ..Default::default()
+            };
+            let config = Config::load(None, flag).expect("loads");
+            assert_eq!(config.database_url.unwrap().expose(), "sqlite::memory:");
+            Ok(())
+        });
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! The map:
 //! - [`protocol`]: wire types of both dialects, codes, the codecs.
 //! - [`auth`]: key formats, channel signatures, access tokens.
-//! - [`apps`]: tenants, their settings, the embedded store.
+//! - [`apps`]: tenants, their settings, the stores (embedded SQLite, PostgreSQL), live reloading.
 //! - [`hub`]: local sockets, subscriptions, presence rosters, fan-out through each channel's bounded
 //!   shared log.
 //! - [`node`]: the core the handlers call.
@@ -12,13 +12,18 @@
 //!   and sessions.
 //! - [`ratelimit`]: REST rate limits per app and endpoint, behind a small trait.
 //! - [`config`]: the typed configuration tree.
+//! - [`admin`]: app management (`lattestream apps …` and `/admin/…`); [`console`]: the debug console
+//!   at `/console`, fed by the node's [`debug`] stream; [`tls`]: HTTPS and WSS from PEM files.
 //!
 //! [`start`] builds a node from a config; [`serve`] runs it on a listener until shutdown. `main` and the
 //! integration tests use the same two calls.
 
+pub mod admin;
 pub mod apps;
 pub mod auth;
 pub mod config;
+pub mod console;
+pub mod debug;
 pub mod events;
 pub mod http;
 pub mod hub;
@@ -26,6 +31,7 @@ pub mod metrics;
 pub mod node;
 pub mod protocol;
 pub mod ratelimit;
+pub mod tls;
 pub mod webhooks;
 mod ws;
 
@@ -38,62 +44,78 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tracing::instrument::WithSubscriber;
 
-use apps::{App, AppError, AppStore, Apps, SqliteStore};
+use admin::AppAdmin;
+use apps::{App, AppError, AppStore, Apps, Reloader, StoreError};
 use config::Config;
 use http::HttpThreads;
 use node::Node;
-use protocol::{AppId, CloseCode};
+use protocol::CloseCode;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The apps are invalid or the store failed.
+    /// The configuration's apps are invalid, or the store failed.
     #[error(transparent)]
     Apps(#[from] AppError),
-    /// The data directory could not be created.
-    #[error("data directory {0}: {1}")]
-    DataDir(String, std::io::Error),
+    /// The app store could not be opened or read.
+    #[error("app store: {0}")]
+    Store(#[from] StoreError),
     /// The webhook queue could not be opened or an endpoint is invalid.
     #[error(transparent)]
     Webhooks(#[from] webhooks::WebhookError),
 }
 
-/// Builds the node: apps from the config, or from the embedded store (creating the first app there).
+/// Builds the node: the configuration's apps plus the store's (creating the first app when there are
+/// none at all), app management, and the task that keeps the apps in step with the store.
 pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
-    let apps = if config.apps.is_empty() {
-        stored_apps(config).await?
-    } else {
-        config.apps.clone()
-    };
-    let apps = Arc::new(Apps::new(apps)?);
+    let url = config.database_url.as_ref().map(|u| u.expose());
+    let store = apps::open_store(url, &config.data_dir).await?;
+    let fixed = config.apps.clone();
+    let apps = Arc::new(Apps::new(fixed.clone())?);
+    if fixed.is_empty() && store.list().await?.is_empty() {
+        create_first_app(&*store).await?;
+    }
     let node = Node::new(apps.clone(), config.websocket.clone())
         .with_discovery(config.discovery.clone(), config.addr);
-    Ok(Arc::new(match webhooks::start_for(config, apps).await? {
-        Some(webhooks) => node.with_webhooks(webhooks),
-        None => node,
-    }))
-}
-
-/// The embedded store's apps; on first start, a new app is created, stored and announced once.
-async fn stored_apps(config: &Config) -> Result<Vec<App>, StartError> {
-    let store = open_store(config)?;
-    let mut apps = store.list().await.map_err(AppError::from)?;
-    if apps.is_empty() {
-        let id =
-            AppId::parse(&(100_000 + rand::random::<u32>() % 900_000).to_string()).expect("digits");
-        let app = App::generate(id);
-        store.put(&app).await.map_err(AppError::from)?;
-        announce(&app);
-        apps.push(app);
+    let node = Arc::new(node);
+    let reloader = Reloader::new(
+        store.clone(),
+        fixed.clone(),
+        apps.clone(),
+        config.store_poll_interval,
+        {
+            let node = Arc::downgrade(&node);
+            Box::new(move |gone| close_apps(&node, gone))
+        },
+    );
+    let reloader = Arc::new(reloader);
+    reloader.refresh().await?;
+    if let Some(webhooks) = webhooks::start_for(config, apps).await? {
+        node.set_webhooks(webhooks);
     }
-    Ok(apps)
+    let admin = AppAdmin::new(store, fixed, config.admin_token.clone());
+    node.set_admin(Arc::new(admin.with_reloader(reloader.clone())));
+    let alive = Arc::downgrade(&node);
+    tokio::spawn(reloader.run(move || alive.strong_count() > 0));
+    Ok(node)
 }
 
-/// Opens `lattestream.db` in the data directory.
-pub fn open_store(config: &Config) -> Result<SqliteStore, StartError> {
-    let dir = &config.data_dir;
-    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.display().to_string(), e))?;
-    Ok(SqliteStore::open(&dir.join("lattestream.db")).map_err(AppError::from)?)
+/// Closes the connections of apps that were deleted.
+fn close_apps(node: &std::sync::Weak<Node>, gone: &[Arc<App>]) {
+    if let Some(node) = node.upgrade() {
+        for app in gone {
+            tracing::info!(app = %app.id, "app deleted; closing its connections");
+            node.close_app(&app.id);
+        }
+    }
+}
+
+/// On first start, a new app is created, stored and announced once.
+async fn create_first_app(store: &dyn AppStore) -> Result<(), StoreError> {
+    let app = App::generate(admin::random_id());
+    store.create(&app).await?;
+    announce(&app);
+    Ok(())
 }
 
 /// Prints a newly created app's keys once, on standard output rather than the log, so log pipelines
@@ -121,9 +143,14 @@ pub async fn serve(
     let service = http::router(node.clone(), &config.http);
     let (stop, stopped) = tokio::sync::watch::channel(());
     let http = HttpThreads::start(config.http.threads)?;
+    let (listener, relays) = match &config.tls {
+        Some(files) => serve_tls(listener, files, stopped.clone()).await?,
+        None => (listener, None),
+    };
     let listener = listener.into_std()?;
     // The HTTP threads log where the caller does (a test's scoped subscriber included).
-    let accepting = http.spawn(accept(listener, service, stopped).with_current_subscriber());
+    let accepting =
+        http.spawn(accept(listener, service, stopped, relays).with_current_subscriber());
     shutdown.await;
     let _ = stop.send(());
     let _ = accepting.await;
@@ -143,20 +170,51 @@ pub async fn serve(
     Ok(())
 }
 
-/// Accepts connections until `stopping` fires, serving each on the runtime this runs on.
+/// Terminates TLS on `public` (see [`tls`]) and returns the loopback listener HTTP is then served on,
+/// with the relays it may admit.
+async fn serve_tls(
+    public: TcpListener,
+    files: &tls::TlsConfig,
+    stopping: tokio::sync::watch::Receiver<()>,
+) -> std::io::Result<(TcpListener, Option<Arc<tls::Relays>>)> {
+    let certificates = Arc::new(tls::Certificates::load(files).map_err(std::io::Error::other)?);
+    let plain = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let relays = Arc::new(tls::Relays::default());
+    let front = tls::front(
+        public,
+        certificates.clone(),
+        plain.local_addr()?,
+        relays.clone(),
+        stopping.clone(),
+    );
+    tokio::spawn(front.with_current_subscriber());
+    tokio::spawn(certificates.watch(stopping).with_current_subscriber());
+    Ok((plain, Some(relays)))
+}
+
+/// Accepts connections until `stopping` fires, serving each on the runtime this runs on; behind TLS,
+/// only the TLS front's relays are admitted.
 async fn accept(
     listener: std::net::TcpListener,
     service: axum::Router,
     mut stopping: tokio::sync::watch::Receiver<()>,
+    relays: Option<Arc<tls::Relays>>,
 ) {
     let listener = match TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(error) => return tracing::error!(%error, "cannot listen"),
     };
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok((tcp, peer)) => match &relays {
+                    None => (tcp, peer),
+                    // Behind TLS: the client the relay carries, and nothing that is not a relay.
+                    Some(relays) => match relays.client_of(&peer) {
+                        Some(client) => (tcp, client),
+                        None => continue,
+                    },
+                },
                 Err(error) => {
                     // Out of file descriptors or a connection reset before accept: wait, do not spin.
                     tracing::debug!(%error, "accept failed");
@@ -166,7 +224,7 @@ async fn accept(
             },
             _ = stopping.changed() => return,
         };
-        let connection = serve_connection(tcp, service.clone(), stopping.clone());
+        let connection = serve_connection(tcp, peer, service.clone(), stopping.clone());
         tokio::spawn(connection.with_current_subscriber());
     }
 }
@@ -197,13 +255,14 @@ fn with_peer(
 /// shutdown asks it to finish its current request.
 async fn serve_connection(
     tcp: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
     router: axum::Router,
     mut stopping: tokio::sync::watch::Receiver<()>,
 ) {
     if let Err(error) = tcp.set_nodelay(true) {
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
-    let service = TowerToHyperService::new(with_peer(router, tcp.peer_addr().ok()));
+    let service = TowerToHyperService::new(with_peer(router, Some(peer)));
     // A timer makes hyper's 30 s limit on reading a request's headers take effect, so a client that
     // opens a connection and sends nothing (or a header a byte at a time) cannot hold it for ever.
     let connection = hyper::server::conn::http1::Builder::new()

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use lattestream::apps::AppStore;
+use lattestream::admin::cli::AppsCommand;
 use lattestream::config::{Config, LogFormat, Overrides};
 use lattestream::webhooks::cli::WebhooksCommand;
 use tokio::net::TcpListener;
@@ -24,6 +24,10 @@ struct Cli {
     /// Data directory for the embedded database (default ./data; also LATTESTREAM_DATA_DIR).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// App store: postgres://… for a cluster (default: SQLite in the data directory; also
+    /// LATTESTREAM_DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -32,8 +36,11 @@ struct Cli {
 enum Command {
     /// Serve (the default).
     Serve,
-    /// Print the apps in the embedded store, with their keys.
-    Apps,
+    /// Manage apps: list (the default), create, show, set, rotate, delete.
+    Apps {
+        #[command(subcommand)]
+        command: Option<AppsCommand>,
+    },
     /// List, replay or discard webhook dead letters.
     Webhooks {
         #[command(subcommand)]
@@ -46,6 +53,7 @@ fn main() -> ExitCode {
     let overrides = Overrides {
         addr: cli.addr,
         data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(config) => config,
@@ -57,7 +65,9 @@ fn main() -> ExitCode {
     init_tracing(config.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = match cli.command {
-        Some(Command::Apps) => runtime.block_on(print_apps(&config)),
+        Some(Command::Apps { command }) => runtime
+            .block_on(lattestream::admin::cli::run(&config, command))
+            .map_err(Into::into),
         Some(Command::Webhooks { command }) => runtime
             .block_on(lattestream::webhooks::cli::run(&config, command))
             .map_err(Into::into),
@@ -104,18 +114,6 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     tracing::info!("stopped");
-    Ok(())
-}
-
-async fn print_apps(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
-    for app in lattestream::open_store(config)?.list().await? {
-        println!(
-            "id={} key={} secret={}",
-            app.id,
-            app.key,
-            app.secret.expose()
-        );
-    }
     Ok(())
 }
 

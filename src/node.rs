@@ -7,12 +7,14 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 
+use crate::admin::AppAdmin;
 use crate::apps::{App, Apps};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
+use crate::debug::{DebugEvent, DebugEvents};
 use crate::events::{EventSink, HubEvent, NoSink};
 use crate::hub::{AppHub, Connection, Hub, MemberData, Transition, Woken};
 use crate::metrics::Metrics;
-use crate::protocol::{ChannelName, CloseCode, Event, SocketId};
+use crate::protocol::{AppId, ChannelName, CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
 use crate::webhooks::Webhooks;
 
@@ -31,12 +33,16 @@ pub struct Node {
     metrics: Arc<Metrics>,
     limiter: Arc<dyn RateLimiter>,
     discovery: (DiscoveryConfig, SocketAddr),
-    /// Where transitions, client events and cache misses go (webhooks, when configured).
-    sink: Arc<dyn EventSink>,
+    /// Where transitions, client events and cache misses go (webhooks, when on), set by `start`.
+    sink: OnceLock<Arc<dyn EventSink>>,
     /// The webhook service, when webhooks are on (its dead letters are reached through here).
-    webhooks: Option<Arc<Webhooks>>,
+    webhooks: OnceLock<Arc<Webhooks>>,
     /// The runtime WebSocket sessions run on, set by `serve`.
     sessions: OnceLock<Handle>,
+    /// What the console watches.
+    debug: DebugEvents,
+    /// App management over the store, set by `start` (absent for a node built by hand).
+    admin: OnceLock<Arc<AppAdmin>>,
 }
 
 impl Node {
@@ -57,16 +63,40 @@ impl Node {
                 DiscoveryConfig::default(),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
             ),
-            sink: Arc::new(NoSink),
-            webhooks: None,
+            sink: OnceLock::new(),
+            webhooks: OnceLock::new(),
             sessions: OnceLock::new(),
+            debug: DebugEvents::default(),
+            admin: OnceLock::new(),
         }
     }
 
-    /// Sends channel transitions, client events and cache misses to `sink` (the webhooks).
-    pub fn with_event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
-        self.sink = sink;
-        self
+    /// Sends channel transitions, client events and cache misses to `sink`; the first call wins.
+    pub fn set_event_sink(&self, sink: Arc<dyn EventSink>) {
+        let _ = self.sink.set(sink);
+    }
+
+    /// Attaches app management (the store and its reloader); the first call wins.
+    pub fn set_admin(&self, admin: Arc<AppAdmin>) {
+        let _ = self.admin.set(admin);
+    }
+
+    /// App management, when this node has a store.
+    pub fn admin(&self) -> Option<&Arc<AppAdmin>> {
+        self.admin.get()
+    }
+
+    /// The debug stream the console watches; anything may emit into it.
+    pub fn debug(&self) -> &DebugEvents {
+        &self.debug
+    }
+
+    /// Closes every local connection of an app that no longer exists, with 4001 (do not reconnect).
+    pub fn close_app(&self, id: &AppId) {
+        let connections = self.hub.app(id).connections();
+        connections
+            .iter()
+            .for_each(|c| c.close(CloseCode::AppNotFound));
     }
 
     /// Replaces the in-memory REST rate limiter (a shared one for a cluster; a hand-clocked one in tests).
@@ -81,16 +111,20 @@ impl Node {
         self
     }
 
-    /// Turns webhooks on: the service becomes the event sink.
-    pub fn with_webhooks(mut self, webhooks: Arc<Webhooks>) -> Self {
-        self.sink = webhooks.sink();
-        self.webhooks = Some(webhooks);
-        self
+    /// Turns webhooks on: the service becomes the event sink; the first call wins.
+    pub fn set_webhooks(&self, webhooks: Arc<Webhooks>) {
+        self.set_event_sink(webhooks.sink());
+        let _ = self.webhooks.set(webhooks);
     }
 
     /// The webhook service, when webhooks are on.
     pub fn webhooks(&self) -> Option<&Arc<Webhooks>> {
-        self.webhooks.as_ref()
+        self.webhooks.get()
+    }
+
+    /// The event sink (one that wants nothing until one is set).
+    fn sink(&self) -> &dyn EventSink {
+        self.sink.get().map_or(&NoSink, |s| &**s)
     }
 
     /// Records the runtime WebSocket sessions run on; the first call wins.
@@ -161,6 +195,7 @@ impl Node {
         let (delivered, woken) = hub.publish(event, except);
         self.ring(woken);
         self.metrics.published(delivered);
+        self.debug.emit(|| DebugEvent::api(app, event, delivered));
         delivered
     }
 
@@ -188,8 +223,9 @@ impl Node {
         let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
         self.ring(woken);
         self.metrics.client_event();
-        if self.sink.wants(app) {
-            self.sink.emit(app, HubEvent::client_event(event, sender));
+        self.debug.emit(|| DebugEvent::client(app, event));
+        if self.sink().wants(app) {
+            self.sink().emit(app, HubEvent::client_event(event, sender));
         }
         delivered
     }
@@ -217,11 +253,12 @@ impl Node {
     }
 
     fn report(&self, app: &App, transition: &Transition) {
-        if !self.sink.wants(app) {
+        let sink = self.sink();
+        if !sink.wants(app) {
             return;
         }
         for event in HubEvent::from_transition(transition) {
-            self.sink.emit(app, event);
+            sink.emit(app, event);
         }
     }
 

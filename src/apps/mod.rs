@@ -1,16 +1,26 @@
-//! Apps (tenants): their keys and settings, the in-memory [`Apps`] index every lookup goes to, and the
-//! [`AppStore`] trait that persists them (SQLite embedded by default; PostgreSQL later).
+//! Apps (tenants): their keys and settings, the in-memory [`Apps`] index every lookup goes to, the
+//! [`AppStore`] trait that persists them (SQLite embedded by default, PostgreSQL for a cluster), and
+//! [`Reloader`], which keeps a running node's index in step with its store.
 
+#[cfg(test)]
+mod conformance;
+mod edit;
+mod index;
+mod live;
+mod open;
+mod postgres;
 mod settings;
 mod sqlite;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+pub use edit::{SettingError, merge_settings, set_setting};
+pub use index::Apps;
+pub use live::Reloader;
+pub use open::{StoreUrl, open_store};
+pub use postgres::PostgresStore;
 pub use settings::{AppSettings, EndpointLimit, RateLimits};
 pub use sqlite::SqliteStore;
 
@@ -26,9 +36,35 @@ pub struct App {
     pub key: String,
     /// The private key, `lsk_…`.
     pub secret: Secret,
+    /// The private key before the last rotation, accepted beside `secret` until its grace period ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<RetiredSecret>,
     /// Switches and limits.
     #[serde(flatten)]
     pub settings: AppSettings,
+}
+
+/// A rotated-out private key and the moment (unix seconds) it stops being accepted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RetiredSecret {
+    /// The old key.
+    pub secret: Secret,
+    /// Unix seconds after which it is refused.
+    pub valid_until: u64,
+}
+
+impl RetiredSecret {
+    /// Whether the grace period still runs at `now` (unix seconds).
+    pub fn valid_at(&self, now: u64) -> bool {
+        now < self.valid_until
+    }
+}
+
+/// The current time in unix seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl App {
@@ -38,12 +74,47 @@ impl App {
             id,
             key: generate_key(),
             secret: generate_secret(),
+            previous_secret: None,
             settings: AppSettings::default(),
         }
     }
+
+    /// The private keys a signature or credential may be made with now: the current one, then the
+    /// previous one while its grace period runs. Everything that verifies checks each; everything that
+    /// signs uses `secret`.
+    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
+        let now = unix_now();
+        let previous = self.previous_secret.as_ref().filter(|p| p.valid_at(now));
+        std::iter::once(&self.secret).chain(previous.map(|p| &p.secret))
+    }
+
+    /// Issues a new private key; the old one stays valid for `grace` (not at all when zero).
+    pub fn rotate(&mut self, grace: Duration) {
+        let old = std::mem::replace(&mut self.secret, generate_secret());
+        self.previous_secret = (!grace.is_zero()).then(|| RetiredSecret {
+            secret: old,
+            valid_until: unix_now() + grace.as_secs().max(1),
+        });
+    }
+
+    /// Checks the key prefixes.
+    pub fn validate(&self) -> Result<(), AppError> {
+        if !self.key.starts_with("lspk_") || self.key.len() < 6 {
+            return Err(AppError::BadKey(self.id.clone()));
+        }
+        let good = |s: &Secret| s.expose().starts_with("lsk_") && s.expose().len() >= 5;
+        let previous_good = self
+            .previous_secret
+            .as_ref()
+            .is_none_or(|p| good(&p.secret));
+        if !good(&self.secret) || !previous_good {
+            return Err(AppError::BadSecret(self.id.clone()));
+        }
+        Ok(())
+    }
 }
 
-/// Why an app definition was refused at start.
+/// Why an app definition was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The public key lacks its `lspk_` prefix.
@@ -60,108 +131,59 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
-impl App {
-    /// Checks the key prefixes.
-    pub fn validate(&self) -> Result<(), AppError> {
-        if !self.key.starts_with("lspk_") || self.key.len() < 6 {
-            return Err(AppError::BadKey(self.id.clone()));
-        }
-        if !self.secret.expose().starts_with("lsk_") || self.secret.expose().len() < 5 {
-            return Err(AppError::BadSecret(self.id.clone()));
-        }
-        Ok(())
-    }
-}
-
 /// A failure of the persistent app store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite said no.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no, or could not be reached.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
     /// A stored row could not be read back.
     #[error("corrupt app row: {0}")]
     Corrupt(#[from] serde_json::Error),
     /// The blocking task died.
     #[error("store task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    /// `create` of an app whose id or public key is already stored.
+    #[error("app {0}: id or key already stored")]
+    Exists(AppId),
+    /// A database URL that names no store we have.
+    #[error(
+        "unsupported database URL (expected postgres://…, postgresql://…, sqlite:PATH or sqlite::memory:)"
+    )]
+    UnsupportedUrl,
+    /// The data directory could not be created.
+    #[error("data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
 }
 
-/// Where apps are persisted. Lookups never come here: they go to [`Apps`], loaded at start.
+/// Where apps are persisted. Lookups never come here: they go to [`Apps`], which a [`Reloader`] keeps
+/// in step with the store.
+///
+/// The contract (checked for every implementation by one conformance suite):
+/// - Writes are visible to every other handle on the same store (another process, another node) at
+///   once, and each write changes [`AppStore::revision`] as those handles see it.
+/// - `create` never overwrites: an id or public key already stored is [`StoreError::Exists`].
 #[async_trait::async_trait]
 pub trait AppStore: Send + Sync {
-    /// Every stored app.
+    /// Every stored app, in numeric id order.
     async fn list(&self) -> Result<Vec<App>, StoreError>;
-    /// Stores a new app (or replaces one with the same id).
-    async fn put(&self, app: &App) -> Result<(), StoreError>;
-}
-
-#[derive(Default)]
-struct Index {
-    by_id: HashMap<String, Arc<App>>,
-    by_key: HashMap<String, Arc<App>>,
-    by_secret: HashMap<[u8; 32], Arc<App>>,
-}
-
-/// The apps this server serves, indexed by id, public key and private key.
-#[derive(Default)]
-pub struct Apps {
-    index: RwLock<Index>,
-}
-
-/// Secrets are looked up by their digest so the lookup's timing says nothing about the secret.
-fn digest(secret: &str) -> [u8; 32] {
-    Sha256::digest(secret.as_bytes()).into()
-}
-
-impl Apps {
-    /// An index of the given apps, refusing bad prefixes and duplicates.
-    pub fn new(apps: Vec<App>) -> Result<Self, AppError> {
-        let this = Self::default();
-        for app in apps {
-            this.insert(app)?;
-        }
-        Ok(this)
-    }
-
-    /// Adds an app.
-    pub fn insert(&self, app: App) -> Result<(), AppError> {
-        app.validate()?;
-        let mut index = self.index.write();
-        let secret = digest(app.secret.expose());
-        let taken = index.by_id.contains_key(app.id.as_str())
-            || index.by_key.contains_key(&app.key)
-            || index.by_secret.contains_key(&secret);
-        if taken {
-            return Err(AppError::Duplicate(app.id.clone()));
-        }
-        let app = Arc::new(app);
-        index.by_id.insert(app.id.to_string(), app.clone());
-        index.by_key.insert(app.key.clone(), app.clone());
-        index.by_secret.insert(secret, app);
-        Ok(())
-    }
-
-    /// The app with this id.
-    pub fn by_id(&self, id: &str) -> Option<Arc<App>> {
-        self.index.read().by_id.get(id).cloned()
-    }
-
-    /// The app with this public key.
-    pub fn by_key(&self, key: &str) -> Option<Arc<App>> {
-        self.index.read().by_key.get(key).cloned()
-    }
-
-    /// The app with this private key.
-    pub fn by_secret(&self, secret: &str) -> Option<Arc<App>> {
-        self.index.read().by_secret.get(&digest(secret)).cloned()
-    }
-
-    /// Every app, in id order.
-    pub fn all(&self) -> Vec<Arc<App>> {
-        let mut apps: Vec<_> = self.index.read().by_id.values().cloned().collect();
-        apps.sort_by(|a, b| a.id.cmp(&b.id));
-        apps
+    /// The stored app with this id.
+    async fn get(&self, id: &AppId) -> Result<Option<App>, StoreError>;
+    /// Stores a new app; refuses an id or key already stored.
+    async fn create(&self, app: &App) -> Result<(), StoreError>;
+    /// Replaces a stored app (matched by id); false when there is none.
+    async fn update(&self, app: &App) -> Result<bool, StoreError>;
+    /// Removes an app; false when there was none.
+    async fn delete(&self, id: &AppId) -> Result<bool, StoreError>;
+    /// A number that changes whenever any app is written, by any handle: a cheap "has anything changed?".
+    async fn revision(&self) -> Result<u64, StoreError>;
+    /// Resolves when another handle may have changed the store (PostgreSQL's `NOTIFY`), so a running
+    /// node need not wait for its next poll. Stores without such a signal never resolve (the default).
+    async fn changed(&self) {
+        std::future::pending::<()>().await
     }
 }
 
@@ -172,6 +194,7 @@ pub fn test_app() -> App {
         id: AppId::parse("1").unwrap(),
         key: "lspk_test".into(),
         secret: Secret::new("lsk_test"),
+        previous_secret: None,
         settings: AppSettings::default(),
     }
 }
@@ -181,25 +204,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lookups_by_id_key_and_secret() {
-        let apps = Apps::new(vec![test_app()]).unwrap();
-        assert!(apps.by_id("1").is_some());
-        assert!(apps.by_key("lspk_test").is_some());
-        assert!(apps.by_secret("lsk_test").is_some());
-        assert!(apps.by_secret("lsk_nope").is_none());
+    fn a_rotated_app_accepts_both_keys_only_during_its_grace() {
+        let mut app = test_app();
+        app.rotate(Duration::from_secs(3600));
+        let keys: Vec<_> = app.secrets().map(|s| s.expose().to_owned()).collect();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[1], "lsk_test");
+        assert_ne!(keys[0], "lsk_test");
+        app.previous_secret.as_mut().unwrap().valid_until = unix_now();
+        assert_eq!(
+            app.secrets().count(),
+            1,
+            "the old key is refused once its grace ends"
+        );
+        app.rotate(Duration::ZERO);
+        assert!(app.previous_secret.is_none());
     }
 
     #[test]
-    fn wrong_prefixes_and_duplicates_are_refused() {
-        let mut bad = test_app();
-        bad.key = "pk_x".into();
-        assert!(matches!(Apps::new(vec![bad]), Err(AppError::BadKey(_))));
-        let mut bad = test_app();
-        bad.secret = Secret::new("sk_x");
-        assert!(matches!(Apps::new(vec![bad]), Err(AppError::BadSecret(_))));
-        assert!(matches!(
-            Apps::new(vec![test_app(), test_app()]),
-            Err(AppError::Duplicate(_))
-        ));
+    fn a_stored_app_reads_back_with_its_previous_key() {
+        let mut app = test_app();
+        app.rotate(Duration::from_secs(60));
+        let json = serde_json::to_string(&app).unwrap();
+        let back: App = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.previous_secret, app.previous_secret);
+        assert!(!json.contains("previous_secret\":null"));
+        let plain: App =
+            serde_json::from_str(&serde_json::to_string(&test_app()).unwrap()).unwrap();
+        assert!(plain.previous_secret.is_none());
     }
 }

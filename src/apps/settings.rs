@@ -1,5 +1,7 @@
 //! Per-app switches and limits, with the documented defaults.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::webhooks::WebhookEndpoint;
@@ -37,6 +39,9 @@ pub struct AppSettings {
     pub pusher_max_payload_bytes: usize,
     /// REST rate limits.
     pub rate_limits: RateLimits,
+    /// How long the private key replaced by `lattestream apps rotate` stays valid beside the new one.
+    #[serde(with = "humantime_serde")]
+    pub key_rotation_grace: Duration,
     /// Where this app's webhooks go (none by default).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<WebhookEndpoint>,
@@ -59,6 +64,7 @@ impl Default for AppSettings {
             pusher_max_event_channels: 100,
             pusher_max_payload_bytes: 10 * 1024,
             rate_limits: RateLimits::default(),
+            key_rotation_grace: Duration::from_secs(3600),
             webhooks: Vec::new(),
         }
     }

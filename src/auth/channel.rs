@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 
-use super::keys::{hmac_bytes, hmac_hex, verify_hex};
+use super::keys::{Secret, hmac_bytes, hmac_hex, verify_hex};
 use crate::apps::App;
 
 const LSPC_V1: &str = "lspc_v1";
@@ -45,6 +45,7 @@ pub fn authorize_channel(
 
 fn lspc_signature(
     app: &App,
+    secret: &Secret,
     socket_id: &str,
     channel: &str,
     channel_data: Option<&str>,
@@ -58,12 +59,12 @@ fn lspc_signature(
 {data}",
         app.id
     );
-    hmac_bytes(app.secret.expose().as_bytes(), message.as_bytes())
+    hmac_bytes(secret.expose().as_bytes(), message.as_bytes())
 }
 
 /// Our `lspc_v1` channel token for a socket, channel and member data.
 pub fn lspc_token(app: &App, socket_id: &str, channel: &str, channel_data: Option<&str>) -> String {
-    let sig = lspc_signature(app, socket_id, channel, channel_data);
+    let sig = lspc_signature(app, &app.secret, socket_id, channel, channel_data);
     format!("{LSPC_V1}.{}.{}", app.id, URL_SAFE_NO_PAD.encode(sig))
 }
 
@@ -97,12 +98,8 @@ pub fn verify_channel_auth(
         return false;
     };
     let bound_to_us = prefix == app.key || prefix == socket_id;
-    bound_to_us
-        && verify_hex(
-            &app.secret,
-            &string_to_sign(socket_id, channel, channel_data),
-            signature,
-        )
+    let message = string_to_sign(socket_id, channel, channel_data);
+    bound_to_us && app.secrets().any(|s| verify_hex(s, &message, signature))
 }
 
 fn verify_lspc(
@@ -122,8 +119,8 @@ fn verify_lspc(
     if given.is_empty() {
         return false;
     }
-    let expected = lspc_signature(app, socket_id, channel, channel_data);
-    app_id == app.id.as_str() && bool::from(given.ct_eq(&expected))
+    let expected = |s| lspc_signature(app, s, socket_id, channel, channel_data);
+    app_id == app.id.as_str() && app.secrets().any(|s| bool::from(given.ct_eq(&expected(s))))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use subtle::ConstantTimeEq;
 
-use super::keys::hmac_bytes;
+use super::keys::{Secret, hmac_bytes};
 use crate::apps::App;
 
 const LDT_V1: &str = "ldt_v1";
@@ -33,14 +33,14 @@ pub enum DiscoveryError {
     BadSignature,
 }
 
-fn signature(app: &App, expires: u64) -> Vec<u8> {
+fn signature(app: &App, secret: &Secret, expires: u64) -> Vec<u8> {
     let message = format!("{LDT_V1}\n{}\n{expires}", app.id);
-    hmac_bytes(app.secret.expose().as_bytes(), message.as_bytes())
+    hmac_bytes(secret.expose().as_bytes(), message.as_bytes())
 }
 
 /// A token for `app` valid until `expires` (unix seconds).
 pub fn discovery_token(app: &App, expires: u64) -> String {
-    let sig = URL_SAFE_NO_PAD.encode(signature(app, expires));
+    let sig = URL_SAFE_NO_PAD.encode(signature(app, &app.secret, expires));
     format!("{LDT_V1}.{}.{expires}.{sig}", app.id)
 }
 
@@ -57,7 +57,10 @@ pub fn verify_discovery_token(app: &App, token: &str, now: u64) -> Result<(), Di
     if app_id != app.id.as_str() {
         return Err(DiscoveryError::OtherApp);
     }
-    if !bool::from(given.ct_eq(&signature(app, expires))) {
+    if !app
+        .secrets()
+        .any(|s| bool::from(given.ct_eq(&signature(app, s, expires))))
+    {
         return Err(DiscoveryError::BadSignature);
     }
     if now >= expires {

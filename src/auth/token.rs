@@ -8,6 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::credential::{CredentialError, Grant};
+use super::keys::Secret;
 use crate::apps::{App, Apps};
 
 /// The longest lifetime a token may have, in seconds (24 hours, as documented).
@@ -97,11 +98,24 @@ pub fn verify_access_token(apps: &Apps, token: &str) -> Result<(Arc<App>, Grant)
     validation.leeway = 0;
     validation.set_issuer(&["lattestream"]);
     validation.set_required_spec_claims(&["exp", "sub", "iss"]);
-    let key =
-        DecodingKey::from_secret(app.secret.expose().as_bytes()).expect("HMAC keys of any length");
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
-        .map_err(invalid)?
-        .claims;
+    let decode = |secret: &Secret| {
+        let key =
+            DecodingKey::from_secret(secret.expose().as_bytes()).expect("HMAC keys of any length");
+        jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
+    };
+    // The current key first; the previous one while a rotation's grace period runs.
+    let claims = {
+        let mut results = app.secrets().map(decode);
+        match results.next().expect("an app has a key") {
+            Ok(decoded) => decoded.claims,
+            Err(e) => {
+                results
+                    .find_map(Result::ok)
+                    .ok_or_else(|| invalid(e))?
+                    .claims
+            }
+        }
+    };
     if claims.tenant != app.id.as_str() {
         return Err(CredentialError::InvalidToken("token of another app".into()));
     }

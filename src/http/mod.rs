@@ -1,6 +1,7 @@
 //! The HTTP side: the router shared by `main` and the tests, thin REST handlers, and the one
 //! [`ApiError`]. Handlers extract, authenticate, validate and call one core method.
 
+mod admin;
 mod body;
 mod channel_auth;
 mod channels;
@@ -29,6 +30,7 @@ use axum::routing::{get, post};
 
 pub use body::PeerAddr;
 pub use error::ApiError;
+pub use keys::header_key;
 pub use threads::HttpThreads;
 
 use crate::auth::NonceCache;
@@ -79,8 +81,11 @@ pub fn router(node: Arc<Node>, config: &HttpConfig) -> Router {
         .route("/webhooks/dead_letters/discard", post(webhooks::discard))
         .route("/discover", get(discover::discover))
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .merge(pusher::routes())
+        .merge(admin::routes())
+        .merge(crate::console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))
@@ -104,6 +109,17 @@ pub(crate) fn body_bytes(
 
 async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /ready`: 200 while the node's backends answer (today: the app store), 503 otherwise, so a
+/// load balancer stops sending new clients to a node that cannot see app changes.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let ready = state.node.admin().is_none_or(|admin| admin.ready());
+    let (status, text) = match ready {
+        true => (StatusCode::OK, "ready"),
+        false => (StatusCode::SERVICE_UNAVAILABLE, "app store unreachable"),
+    };
+    (status, axum::Json(serde_json::json!({ "status": text })))
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -35,13 +35,20 @@ pub fn check(
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let checked = request.verify(&app.secret, signature, now).and_then(|()| {
-        match state.nonces.remember(&app.id, request.nonce, now) {
-            Ok(()) => Ok(None),
-            Err(NonceError::Replayed) => Err(SignatureError::Replayed),
-            Err(NonceError::Full(retry)) => Ok(Some(retry)),
-        }
-    });
+    // Signed with the current key or, during a rotation's grace period, the previous one.
+    let verified = app
+        .secrets()
+        .map(|secret| request.verify(secret, signature, now))
+        .reduce(|first, next| first.or(next))
+        .expect("an app has a key");
+    let checked =
+        verified.and_then(
+            |()| match state.nonces.remember(&app.id, request.nonce, now) {
+                Ok(()) => Ok(None),
+                Err(NonceError::Replayed) => Err(SignatureError::Replayed),
+                Err(NonceError::Full(retry)) => Ok(Some(retry)),
+            },
+        );
     match checked {
         Ok(None) => Ok(true),
         Ok(Some(retry)) => {

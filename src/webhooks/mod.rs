@@ -40,7 +40,7 @@ pub use queue::{
 };
 pub use sqlite::SqliteQueue;
 
-use crate::apps::{App, Apps};
+use crate::apps::{App, Apps, StoreUrl};
 use crate::config::{Config, WebhooksConfig};
 use crate::events::{EventSink, HubEvent};
 use crate::protocol::{AppId, ChannelName};
@@ -268,15 +268,18 @@ pub enum WebhookError {
     Client(#[from] reqwest::Error),
 }
 
-/// Starts webhooks for `apps` when any app has an endpoint or the data directory already has a queue
-/// (whose pending events and dead letters must not be forgotten); `None` otherwise.
+/// Starts webhooks for `apps` unless nothing could ever use them: no app has an endpoint, the apps
+/// cannot change while running (only the configuration's, over an in-memory store), and the data
+/// directory has no queue (whose pending events and dead letters must not be forgotten).
 pub async fn start_for(
     config: &Config,
     apps: Arc<Apps>,
 ) -> Result<Option<Arc<Webhooks>>, WebhookError> {
     let path = config.data_dir.join(QUEUE_FILE);
     let configured = apps.all().iter().any(|a| !a.settings.webhooks.is_empty());
-    if !configured && !path.exists() {
+    let url = config.database_url.as_ref().map(|u| u.expose());
+    let fixed = matches!(StoreUrl::parse(url, &config.data_dir), Ok(StoreUrl::Memory));
+    if !configured && fixed && !path.exists() {
         return Ok(None);
     }
     let queue = Arc::new(SqliteQueue::open(&path)?);

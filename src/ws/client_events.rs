@@ -95,7 +95,7 @@ impl Session {
     pub(super) fn signin(&mut self, auth: &str, user_data: &str) {
         let signed = format!("{}::user::{user_data}", self.conn.socket_id);
         let valid = auth.split_once(':').is_some_and(|(key, sig)| {
-            key == self.app.key && verify_hex(&self.app.secret, &signed, sig)
+            key == self.app.key && self.app.secrets().any(|s| verify_hex(s, &signed, sig))
         });
         let Some(user) = valid.then(|| SignedUser::parse(user_data)).flatten() else {
             self.conn.close(CloseCode::Unauthorized);

@@ -2,6 +2,7 @@
 //! and `wait_until`. Every integration test goes through here.
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod process;
 pub mod pusher_sign;
 pub mod raw;
@@ -43,11 +44,14 @@ pub fn test_config() -> Config {
         id: AppId::parse(id).unwrap(),
         key: key.into(),
         secret: Secret::new(secret),
+        previous_secret: None,
         settings,
     };
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        // Never the checkout's ./data: a webhook queue a developer's server left there would be served.
+        // Only the configuration's apps: nothing written to disk (nor read from the checkout's ./data,
+        // where a developer's server may have left a webhook queue).
+        database_url: Some(lattestream::config::Sensitive::new("sqlite::memory:")),
         data_dir: std::env::temp_dir().join(format!("ls-test-{}", uuid::Uuid::new_v4())),
         apps: vec![
             app("1", KEY, SECRET, first),
@@ -360,6 +364,18 @@ pub async fn wait_until(mut condition: impl FnMut() -> bool) {
         );
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Polls the asynchronous `check` until it holds; panics after [`PATIENCE`].
+pub async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met in time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -57,8 +57,7 @@ function configApp(dir, settings = {}) {
  * `appFrom` picks how the app is given:
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
- * `settings` adds app settings to the config file (and forces 'config').
- * `env` adds variables for the server (e.g. `LATTESTREAM_WEBHOOKS__DEBOUNCE`).
+ * `settings` adds app settings to the config file (and forces 'config'); `env` adds variables.
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
 export async function startServer({
@@ -80,12 +79,12 @@ export async function startServer({
   for (const k of Object.keys(env)) {
     if (k.startsWith('LATTESTREAM_')) delete env[k];
   }
+  Object.assign(env, extraEnv); // e.g. LATTESTREAM_ADMIN_TOKEN for the console test
   if (appFrom === 'env') {
     Object.assign(env, envApp());
   } else {
     args.unshift('--config', configApp(dataDir, settings));
   }
-  Object.assign(env, extraEnv);
 
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -168,7 +168,7 @@ impl Target {
         for path in &paths {
             for query in &queries {
                 let message = string_to_sign(&self.method, path, query);
-                if verify_hex(&app.secret, &message, signature) {
+                if app.secrets().any(|s| verify_hex(s, &message, signature)) {
                     return Ok(());
                 }
                 first.get_or_insert(message);
@@ -322,6 +322,7 @@ mod tests {
             id: crate::protocol::AppId::parse("3").unwrap(),
             key: "278d425bdf160c739803".into(),
             secret: crate::auth::Secret::new("7ad3773142a6692b25b8"),
+            previous_secret: None,
             settings: Default::default(),
         };
         let body = br#"{"name":"foo","channels":["project-3"],"data":"{\"some\":\"data\"}"}"#;

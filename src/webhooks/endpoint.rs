@@ -15,7 +15,8 @@ use crate::events::HubEvent;
 pub struct WebhookEndpoint {
     /// Where batches are POSTed: an `http://` or `https://` URL.
     pub url: EndpointUrl,
-    /// Signs each body (`X-LatteStream-Signature`); the receiver holds the same secret.
+    /// Signs each body (`X-LatteStream-Signature`); the receiver holds the same secret. Not empty.
+    #[serde(deserialize_with = "non_empty_secret")]
     pub secret: Secret,
     /// The event types it wants; empty (the default) means all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -33,6 +34,17 @@ impl WebhookEndpoint {
         let prefix = self.filter_prefix.as_deref().unwrap_or_default();
         typed && event.channel().as_str().starts_with(prefix)
     }
+}
+
+/// Reads a secret, refusing an empty one (a signature anyone could make).
+fn non_empty_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    let secret = String::deserialize(d)?;
+    if secret.is_empty() {
+        return Err(serde::de::Error::custom(
+            "a webhook secret must not be empty",
+        ));
+    }
+    Ok(Secret::new(secret))
 }
 
 /// The event types of Pusher's webhooks, by their wire names.
@@ -181,6 +193,7 @@ mod tests {
         assert!(parse(r#"{"url":"not a url","secret":"s"}"#).is_err());
         assert!(parse(r#"{"url":"http://h","secret":"s","bogus":1}"#).is_err());
         assert!(parse(r#"{"url":"http://h","secret":"s","event_types":["nope"]}"#).is_err());
+        assert!(parse(r#"{"url":"http://h","secret":""}"#).is_err());
         let e = endpoint(r#"{"url":"https://u:p@h/x?token=t","secret":"whsec"}"#);
         let printed = format!("{e:?}");
         assert!(

@@ -260,9 +260,6 @@ pub enum WebhookError {
     /// The queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
-    /// An endpoint has an empty secret.
-    #[error("app {0}: a webhook endpoint needs a non-empty secret")]
-    EmptySecret(AppId),
     /// The HTTP client could not be built.
     #[error("webhook HTTP client: {0}")]
     Client(#[from] reqwest::Error),
@@ -295,7 +292,6 @@ impl Webhooks {
         queue: Arc<dyn WebhookQueue>,
         apps: Arc<Apps>,
     ) -> Result<Arc<Self>, WebhookError> {
-        check_secrets(&apps)?;
         config.max_batch = config.max_batch.max(1);
         let recovery = queue.recovery().await?;
         let (handoff, handoff_rx) = mpsc::channel(config.handoff.max(1));
@@ -397,20 +393,6 @@ impl Webhooks {
     pub fn stop(&self) {
         self.shared.tasks.lock().drain(..).for_each(|t| t.abort());
     }
-}
-
-fn check_secrets(apps: &Apps) -> Result<(), WebhookError> {
-    for app in apps.all() {
-        if app
-            .settings
-            .webhooks
-            .iter()
-            .any(|e| e.secret.expose().is_empty())
-        {
-            return Err(WebhookError::EmptySecret(app.id.clone()));
-        }
-    }
-    Ok(())
 }
 
 /// The client every dispatcher shares: the request timeout, no redirects (a 3xx is a refusal), TLS by

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of the project on a fresh machine: unit and integration tests (cargo), then the
-# compatibility suites that drive the server with real ecosystem clients (Node, Python). Installs what
-# those suites need, pinned, into the repository (tests/compat/node_modules, .venv) — never by hand.
+# Runs every test of the project on a fresh machine: unit and integration tests (cargo), a minute of
+# fuzzing (scripts/fuzz.sh, which installs cargo-fuzz pinned), then the compatibility suites that drive
+# the server with real ecosystem clients (Node, Python), then the server SDKs (scripts/test-sdks.sh).
+# Installs what those suites need, pinned, into the repository (tests/compat/node_modules, .venv,
+# sdks/*/node_modules; Debian's php and go when missing) — never by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,9 @@ cargo build --workspace --bins
 step "cargo test --workspace"
 LOGS=$(mktemp -d)
 cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"
+
+step "fuzzing: every target of fuzz/ for a few seconds (scripts/fuzz.sh --quick)"
+scripts/fuzz.sh --quick 2>&1 | tee "$LOGS/fuzz.log"
 
 # docs/webhooks.md's PHP snippet is run by the Node suite (webhooks.test.mjs) with Debian's PHP CLI.
 if ! command -v php >/dev/null; then
@@ -52,11 +57,17 @@ if [ -f tests/compat/requirements-schemathesis.txt ]; then
   scripts/openapi-check.sh
 fi
 
+if [ -x scripts/test-sdks.sh ]; then
+  step "Server SDKs (sdks/: Node, Python, PHP, Go; Rust ran with cargo test above)"
+  LATTESTREAM_SDK_CARGO=0 SDK_COUNT_FILE="$LOGS/sdks.count" scripts/test-sdks.sh
+fi
+
 # One closing line over every suite (each step above already stopped the run on any failure).
 passed=$(
   { grep -hE '^test result: ok' "$LOGS/cargo.log" | awk '{print $4}' || true
     grep -hE '^# pass [0-9]+' "$LOGS/node.log" "$LOGS/console.log" 2>/dev/null | awk '{print $3}' || true
     grep -hoE '^[0-9]+ passed' "$LOGS/pytest.log" 2>/dev/null | awk '{print $1}' || true
+    cat "$LOGS/sdks.count" 2>/dev/null || true
   } | awk '{s += $1} END {print s + 0}'
 )
 printf '\nall suites: %s passed, 0 failed\n' "$passed"

@@ -14,6 +14,7 @@
 //! - [`config`]: the typed configuration tree.
 //! - [`admin`]: app management (`lattestream apps …` and `/admin/…`); [`console`]: the debug console
 //!   at `/console`, fed by the node's [`debug`] stream; [`tls`]: HTTPS and WSS from PEM files.
+//! - `fuzzing`: the parsers that face the network, as the fuzz targets in `fuzz/` call them (hidden).
 //!
 //! [`start`] builds a node from a config; [`serve`] runs it on a listener until shutdown. `main` and the
 //! integration tests use the same two calls.
@@ -25,6 +26,8 @@ pub mod config;
 pub mod console;
 pub mod debug;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod hub;
 pub mod metrics;

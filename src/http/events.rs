@@ -89,7 +89,7 @@ fn rules(app: &App, signed: bool) -> Rules {
     }
 }
 
-fn check_trigger(
+pub(crate) fn check_trigger(
     app: &Arc<App>,
     body: &[u8],
     signed: bool,
@@ -160,7 +160,7 @@ pub async fn batch(
     (headers, result)
 }
 
-fn check_batch(
+pub(crate) fn check_batch(
     app: &Arc<App>,
     body: &[u8],
     signed: bool,

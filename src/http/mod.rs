@@ -7,7 +7,7 @@ mod channel_auth;
 mod channels;
 mod discover;
 mod error;
-mod events;
+pub(crate) mod events;
 pub(crate) mod guard;
 mod keys;
 pub(crate) mod publish;

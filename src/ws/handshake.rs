@@ -37,6 +37,7 @@ pub async fn lattestream(mut socket: Socket, node: Arc<Node>, discovery: Option<
     let wait = node.ws_config().handshake_timeout;
     let first = match timeout(wait, socket.first_message()).await {
         Ok(Ok(Some(text))) => text,
+        Ok(Ok(None)) if socket.close_received() => return answer_close(&mut socket).await,
         Ok(Ok(None)) | Err(_) => {
             return close_with(&mut socket, Dialect::LatteStream, CloseCode::Unauthorized).await;
         }
@@ -59,6 +60,12 @@ pub async fn lattestream(mut socket: Socket, node: Arc<Node>, discovery: Option<
         }
         Err(e) => refuse_credential(&mut socket, e).await,
     }
+}
+
+/// The client closed before its credential: its close is echoed, and nothing else is sent (RFC 6455
+/// §5.5.1: no frame after the close).
+async fn answer_close(socket: &mut Socket) {
+    let _ = timeout(std::time::Duration::from_secs(1), socket.send(&[])).await;
 }
 
 /// A `?discovery_token=` must be valid, unexpired and of the credential's app.

@@ -2,7 +2,7 @@
 //! Both end in the same [`session::Session`]; only the handshake and the codec differ.
 
 mod client_events;
-mod frame;
+pub(crate) mod frame;
 mod handshake;
 mod keepalive;
 mod session;

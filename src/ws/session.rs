@@ -100,7 +100,7 @@ impl Session {
                             if let Next::Stop = next { next } else { flushed }
                         }
                         Ok(Err(violation)) => {
-                            Box::pin(close_for_violation(&mut socket, violation)).await;
+                            Box::pin(self.fail(&mut socket, &mut out, violation)).await;
                             Next::Stop
                         }
                         Err(_) => Next::Stop,
@@ -143,6 +143,18 @@ impl Session {
             Ok(()) => Ok(next),
             Err(ReadError::Gone) => Ok(Next::Stop),
             Err(ReadError::Violation(violation)) => Err(violation),
+        }
+    }
+
+    /// Fails the connection for a violation of RFC 6455: the replies to what the client sent before
+    /// it go out first, then the close frame, and no publisher writes after that.
+    async fn fail(&self, socket: &mut Socket, out: &mut Outgoing, violation: Violation) {
+        self.conn.outbox.detach();
+        let replied = self.flush(socket, out, 0).await;
+        self.conn.outbox.finish_writing();
+        // A close the server had already asked for (a slow consumer, say) went out instead.
+        if let Next::Continue = replied {
+            close_for_violation(socket, violation).await;
         }
     }
 

@@ -111,6 +111,8 @@ impl Socket {
                 },
                 1,
             )?;
+            // Pings that came before it are answered now, not once the handshake is over.
+            self.send_control().await.map_err(|_| ReadError::Gone)?;
             if let Some(first) = first {
                 return Ok(first);
             }
@@ -271,6 +273,11 @@ impl Socket {
     /// the keep-alive that works for clients that never answer a JSON ping.
     pub fn queue_ping(&mut self) {
         frame::control(&mut self.control, Opcode::Ping, &[]);
+    }
+
+    /// Whether the client has sent its close frame (its answer may still be waiting to be written).
+    pub fn close_received(&self) -> bool {
+        self.close_echo.is_some()
     }
 
     /// Whether control frames (or the answer to the client's close) are waiting to be written.

@@ -8,7 +8,9 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Frame opcodes, as the first byte's low bits.
+/// Frame opcodes, as the first byte's low bits. A continuation of a fragmented message.
+pub const CONTINUATION: u8 = 0x0;
+/// A text frame.
 pub const TEXT: u8 = 0x1;
 /// A binary frame.
 pub const BINARY: u8 = 0x2;
@@ -110,6 +112,31 @@ pub fn valid_headers() -> Vec<String> {
 pub struct RawWs {
     tcp: TcpStream,
     buffer: Vec<u8>,
+    /// Whether a read failed (a reset) rather than seeing the server's orderly end of stream.
+    reset: bool,
+}
+
+impl super::Dialect {
+    /// Where a client of this dialect connects (app 1).
+    pub fn path(self) -> String {
+        match self {
+            super::Dialect::Pusher => format!("/app/{}?protocol=7", super::KEY),
+            super::Dialect::LatteStream => "/".into(),
+        }
+    }
+
+    /// `pusher:{action}` or `lattestream:{action}`.
+    pub fn event(self, action: &str) -> String {
+        match self {
+            super::Dialect::Pusher => format!("pusher:{action}"),
+            super::Dialect::LatteStream => format!("lattestream:{action}"),
+        }
+    }
+
+    /// The protocol's own ping message, which the server answers with its pong event.
+    pub fn ping(self) -> String {
+        serde_json::json!({"event": self.event("ping"), "data": {}}).to_string()
+    }
 }
 
 impl RawWs {
@@ -120,6 +147,7 @@ impl RawWs {
         let mut raw = Self {
             tcp,
             buffer: Vec::new(),
+            reset: false,
         };
         let head = raw.read_head().await;
         let status = head[9..12].parse().expect("a status code");
@@ -132,6 +160,19 @@ impl RawWs {
         let lines: Vec<&str> = headers.iter().map(String::as_str).collect();
         let (status, head, raw) = Self::request(addr, &upgrade_request(path, &lines)).await;
         assert_eq!(status, 101, "{head}");
+        raw
+    }
+
+    /// An upgraded connection of `dialect` to app 1, greeted: the LatteStream credential sent and
+    /// `connection_established` read in both dialects.
+    pub async fn greeted(addr: SocketAddr, dialect: super::Dialect) -> Self {
+        let mut raw = Self::connect(addr, &dialect.path()).await;
+        if dialect == super::Dialect::LatteStream {
+            let credential = serde_json::json!({"api_key": super::KEY}).to_string();
+            raw.send_text(&credential).await;
+        }
+        raw.expect_event(&dialect.event("connection_established"))
+            .await;
         raw
     }
 
@@ -149,7 +190,13 @@ impl RawWs {
 
     async fn fill(&mut self) -> usize {
         let mut chunk = [0u8; 8192];
-        let n = self.tcp.read(&mut chunk).await.unwrap_or(0);
+        let n = match self.tcp.read(&mut chunk).await {
+            Ok(n) => n,
+            Err(_) => {
+                self.reset = true;
+                0
+            }
+        };
         self.buffer.extend_from_slice(&chunk[..n]);
         n
     }
@@ -189,6 +236,22 @@ impl RawWs {
             .await
             .expect("the server closes in time");
         frames
+    }
+
+    /// Every frame until the server ends the connection, which must be with a close frame as the
+    /// last frame and an orderly end of stream (no reset that could have lost it): the frames before
+    /// the close, and the close.
+    pub async fn expect_close(&mut self) -> (Vec<Frame>, Frame) {
+        let mut frames = self.frames_until_closed().await;
+        assert!(!self.reset, "the connection was reset after {frames:?}");
+        let close = frames.pop().expect("a close frame before the end");
+        assert_eq!(
+            close.opcode, CLOSE,
+            "the last frame is a close: {frames:?} {close:?}"
+        );
+        let closes = frames.iter().filter(|f| f.opcode == CLOSE).count();
+        assert_eq!(closes, 0, "one close frame, the last: {frames:?}");
+        (frames, close)
     }
 
     /// Text frames as JSON until `event` arrives.

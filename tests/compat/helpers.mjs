@@ -2,26 +2,13 @@
 
 import Pusher from 'pusher-js';
 
-import { startServer } from './server.mjs';
+import { clientOptions, startServer } from './server.mjs';
 import { startAuthServer } from './auth-server.mjs';
 
-export { Pusher };
+export { Pusher, clientOptions };
 
 /** Upper bound for any one wait: a hang guard, not a delay (every wait ends on an event). */
 export const WAIT_MS = 5000;
-
-/** pusher-js options that point a client at the test server over plain WebSocket; `extra` adds to them. */
-export function clientOptions(server, extra = {}) {
-  return {
-    wsHost: '127.0.0.1',
-    wsPort: server.port,
-    forceTLS: false,
-    enabledTransports: ['ws'],
-    cluster: 'local',
-    disableStats: true,
-    ...extra,
-  };
-}
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function within(promise, what, ms = WAIT_MS) {

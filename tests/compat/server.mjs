@@ -19,6 +19,22 @@ export const BIN = process.env.LATTESTREAM_BIN
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const SERVING = /LatteStream is serving addr=(\S+):(\d+)/;
 
+/**
+ * pusher-js options that point a client at a server started here over plain WebSocket; `extra` adds to
+ * them. (Here, not in helpers.mjs, so suites without pusher-js installed here can share it.)
+ */
+export function clientOptions(server, extra = {}) {
+  return {
+    wsHost: '127.0.0.1',
+    wsPort: server.port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    cluster: 'local',
+    disableStats: true,
+    ...extra,
+  };
+}
+
 /** The app given wholly by environment variables, as docs/configuration.md describes. */
 export function envApp() {
   return {
@@ -31,12 +47,12 @@ export function envApp() {
   };
 }
 
-/** The same app as a `--config` TOML file. */
-function configApp(dir, settings = {}) {
+/** The same app as a `--config` TOML file, or `toml` as the whole file when given. */
+function configApp(dir, settings = {}, toml = undefined) {
   const path = join(dir, 'compat.toml');
   writeFileSync(
     path,
-    [
+    toml ?? [
       '[[apps]]',
       `id = "${APP_ID}"`,
       `key = "${APP_KEY}"`,
@@ -58,6 +74,7 @@ function configApp(dir, settings = {}) {
  * - 'config' (default): a `--config` TOML file.
  * - 'env': the `LATTESTREAM_APP_*` variables (and `LATTESTREAM_LOG=info`).
  * `settings` adds app settings to the config file (and forces 'config'); `env` adds variables.
+ * `configToml` replaces the whole config file (other apps, other keys; forces 'config').
  * Set LATTESTREAM_COMPAT_APP_FROM=env to run the whole suite the env way.
  */
 export async function startServer({
@@ -65,9 +82,10 @@ export async function startServer({
   timeoutMs = 15000,
   settings = {},
   env: extraEnv = {},
+  configToml = undefined,
 } = {}) {
   // Extra app settings (`{ watchlist_events: true }`) exist only in the config file.
-  if (Object.keys(settings).length > 0) appFrom = 'config';
+  if (Object.keys(settings).length > 0 || configToml !== undefined) appFrom = 'config';
   if (!existsSync(BIN)) {
     throw new Error(`no server binary at ${BIN}: run \`cargo build\` first or set LATTESTREAM_BIN`);
   }
@@ -83,7 +101,7 @@ export async function startServer({
   if (appFrom === 'env') {
     Object.assign(env, envApp());
   } else {
-    args.unshift('--config', configApp(dataDir, settings));
+    args.unshift('--config', configApp(dataDir, settings, configToml));
   }
 
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });

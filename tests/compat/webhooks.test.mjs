@@ -1,15 +1,16 @@
 // Webhooks as receivers in the ecosystem check them. A node:http receiver keeps each request's raw
-// body, then checks it four ways: the official SDK's documented handler (verifyWebhookSignature over
-// JSON.stringify of the body Express parsed; the SDK is not published to npm, so its algorithm is
-// run as the docs' "without the SDK" snippet, taken from docs/webhooks.md), the official `pusher`
-// library's `webhook(…).isValid()` on the X-Pusher-* pair, and the Python and PHP snippets of
-// docs/webhooks.md run by python3 and php on the same bytes. The app and its endpoint come from
-// LATTESTREAM_APP_* and LATTESTREAM_APP_WEBHOOKS.
+// body, then checks it five ways: this repository's server SDK (sdks/node, `verifyWebhookSignature` on
+// the raw body, both header pairs); the earlier published SDK's documented handler (HMAC of
+// JSON.stringify of the body Express parsed, as the docs' "without the SDK" snippet taken from
+// docs/webhooks.md); the official `pusher` library's `webhook(…).isValid()` on the X-Pusher-* pair;
+// and the Python and PHP snippets of docs/webhooks.md run by python3 and php on the same bytes. The app
+// and its endpoint come from LATTESTREAM_APP_* and LATTESTREAM_APP_WEBHOOKS.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -23,6 +24,7 @@ import { Pusher, clientOptions, next, until } from './helpers.mjs';
 
 const ENDPOINT_SECRET = 'whsec_compat_node';
 const here = dirname(fileURLToPath(import.meta.url));
+const sdk = createRequire(import.meta.url)(join(here, '..', '..', 'sdks', 'node', 'dist', 'index.js'));
 const work = mkdtempSync(join(tmpdir(), 'ls-webhook-snippets-'));
 
 /** The fenced block after `<!-- verify:LANG -->` in docs/webhooks.md. */
@@ -62,7 +64,7 @@ function startReceiver() {
   return new Promise((res) => server.listen(0, '127.0.0.1', () => res({ server, requests, port: server.address().port })));
 }
 
-test('webhooks verify with the SDK algorithm, the pusher library, and the Python and PHP snippets', async () => {
+test('webhooks verify with the SDK, the earlier SDK handler, the pusher library, and the Python and PHP snippets', async () => {
   const receiver = await startReceiver();
   const hooks = [{ url: `http://127.0.0.1:${receiver.port}/hooks`, secret: ENDPOINT_SECRET }];
   const server = await startServer({
@@ -116,7 +118,9 @@ test('webhooks verify with the SDK algorithm, the pusher library, and the Python
       const signature = headers['x-lattestream-signature'];
       const parsed = JSON.parse(raw); // what express.json() hands the SDK's handler
       assert.equal(JSON.stringify(parsed), raw, 'the body survives JSON.parse + JSON.stringify');
-      assert.ok(verifyLatteStreamWebhook(parsed, signature, ENDPOINT_SECRET), 'SDK algorithm');
+      assert.ok(sdk.verifyWebhookSignature(raw, signature, ENDPOINT_SECRET), 'the SDK, X-LatteStream-*');
+      assert.ok(sdk.verifyWebhookSignature(raw, headers['x-pusher-signature'], APP_SECRET), 'the SDK, X-Pusher-*');
+      assert.ok(verifyLatteStreamWebhook(parsed, signature, ENDPOINT_SECRET), 'the earlier SDK handler');
       assert.equal(headers['x-lattestream-key'], APP_KEY);
       const webhook = library.webhook({ headers, rawBody: raw });
       assert.ok(webhook.isValid(), 'the pusher library accepts X-Pusher-Key/-Signature');
@@ -128,6 +132,7 @@ test('webhooks verify with the SDK algorithm, the pusher library, and the Python
     const tampered = raw.replace('presence-hooks', 'presence-hookz');
     const signature = headers['x-lattestream-signature'];
     assert.ok(!verifyLatteStreamWebhook(JSON.parse(tampered), signature, ENDPOINT_SECRET));
+    assert.ok(!sdk.verifyWebhookSignature(tampered, signature, ENDPOINT_SECRET));
     assert.ok(!library.webhook({ headers, rawBody: tampered }).isValid());
     assert.ok(!runSnippet('python3', 'verify.py', snippet('python'), PY, tampered, signature));
     assert.ok(!runSnippet('php', 'verify.php', snippet('php'), PHP, tampered, signature));

@@ -15,7 +15,8 @@ use super::signature::Signed;
 use crate::apps::App;
 use crate::http::AppState;
 use crate::http::publish::{
-    Draft, PublishError, Rules, channel_names, check_batch_len, check_channels, check_event,
+    Checked, Draft, PublishError, Rules, channel_names, check_batch_len, check_channels,
+    check_event,
 };
 use crate::hub::AppHub;
 use crate::protocol::{ChannelName, Event, SocketId};
@@ -36,20 +37,15 @@ pub async fn trigger(State(state): State<AppState>, signed: Signed) -> Reply {
 }
 
 async fn trigger_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, PusherError> {
-    let body: TriggerBody = parse_json(&signed.body)?;
     let app = &signed.app;
-    let rules = Rules::pusher(app);
-    let names = channel_names(body.channels, body.channel.as_deref())
-        .ok_or(PublishError::MissingChannels)?;
-    let channels = check_channels(&rules, &names)?;
-    let event = check_event(&rules, draft(body.name, body.data, body.socket_id))?;
+    let (channels, event, info) = check_trigger(app, &signed.body)?;
     for channel in &channels {
         state
             .node
             .publish(app, &event.on(channel.clone()), event.except)
             .await;
     }
-    let info = Info::parse(body.info.as_deref().or(signed.param("info")));
+    let info = Info::parse(info.as_deref().or(signed.param("info")));
     if info.is_empty() {
         return Ok(Json(json!({})));
     }
@@ -59,6 +55,20 @@ async fn trigger_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, P
         .map(|c| (c.to_string(), attributes(&hub, info, c)))
         .collect();
     Ok(Json(json!({ "channels": attributes })))
+}
+
+/// A trigger's body, checked: its channels, its event, and the `info` it asks for.
+pub(crate) fn check_trigger(
+    app: &App,
+    body: &[u8],
+) -> Result<(Vec<ChannelName>, Checked, Option<String>), PusherError> {
+    let body: TriggerBody = parse_json(body)?;
+    let rules = Rules::pusher(app);
+    let names = channel_names(body.channels, body.channel.as_deref())
+        .ok_or(PublishError::MissingChannels)?;
+    let channels = check_channels(&rules, &names)?;
+    let event = check_event(&rules, draft(body.name, body.data, body.socket_id))?;
+    Ok((channels, event, body.info))
 }
 
 fn draft(name: Option<String>, data: Option<Box<RawValue>>, socket_id: Option<String>) -> Draft {
@@ -95,9 +105,8 @@ pub async fn batch(State(state): State<AppState>, signed: Signed) -> Reply {
 }
 
 async fn batch_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, PusherError> {
-    let body: BatchBody = parse_json(&signed.body)?;
     let app = &signed.app;
-    let events = batch_events(app, body.batch)?;
+    let events = check_batch(app, &signed.body)?;
     for (event, except, _) in &events {
         state.node.publish(app, event, *except).await;
     }
@@ -112,13 +121,16 @@ async fn batch_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, Pus
     Ok(Json(json!({ "batch": attributes })))
 }
 
-/// Checks the batch's size and every event in it; an entry whose `channel` joins several names with
-/// commas stands for one event on each.
-fn batch_events(
+/// A batch's body, checked: its size and every event in it; an entry whose `channel` joins several
+/// names with commas stands for one event on each.
+pub(crate) fn check_batch(
     app: &App,
-    batch: Option<Vec<BatchItem>>,
+    body: &[u8],
 ) -> Result<Vec<(Event, Option<SocketId>, Info)>, PusherError> {
-    let items = batch.ok_or_else(|| PusherError::bad("Missing parameter: batch"))?;
+    let body: BatchBody = parse_json(body)?;
+    let items = body
+        .batch
+        .ok_or_else(|| PusherError::bad("Missing parameter: batch"))?;
     let rules = Rules::pusher(app);
     check_batch_len(&rules, items.len())?;
     let mut events = Vec::with_capacity(items.len());

@@ -7,7 +7,7 @@
 
 mod channels;
 mod error;
-mod events;
+pub(crate) mod events;
 mod info;
 mod signature;
 mod users;

@@ -1,0 +1,3 @@
+module github.com/lattestream/lattestream-go
+
+go 1.19

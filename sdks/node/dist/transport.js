@@ -1,0 +1,82 @@
+"use strict";
+/**
+ * One signed REST call with its retries: each attempt gets a fresh timestamp, nonce and timeout of its
+ * own (concurrent calls share nothing, so none can cancel another), a 429 is retried after the
+ * server's `Retry-After`, and an error answer becomes an {@link ApiError} with the documented code.
+ */
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.send = send;
+const errors_1 = require("./errors");
+const signing_1 = require("./signing");
+const USER_AGENT = 'lattestream-node/0.1.0';
+/** Sends `method target` with `body` (JSON text or none) until it succeeds or may not retry. */
+async function send(config, method, path, body) {
+    const url = new URL(path, config.baseUrl);
+    const target = url.pathname + url.search;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    for (let attempt = 0;; attempt++) {
+        const response = await attemptOnce(config, method, url, target, text);
+        const answer = { status: response.status, text: await response.text() };
+        if (response.ok) {
+            return answer;
+        }
+        const error = toError(answer, response.headers.get('retry-after'));
+        if (!(error instanceof errors_1.RateLimitError) || attempt >= config.maxRetries) {
+            throw error;
+        }
+        await config.sleep(error.retryAfter * 1000);
+    }
+}
+async function attemptOnce(config, method, url, target, text) {
+    const headers = {
+        Authorization: `Bearer ${config.key}`,
+        Accept: 'application/json',
+        'User-Agent': USER_AGENT,
+        ...(0, signing_1.signatureHeaders)(config.key, method, target, text),
+    };
+    if (text !== '') {
+        headers['Content-Type'] = 'application/json';
+    }
+    try {
+        return await fetch(url, {
+            method,
+            headers,
+            body: text === '' ? undefined : text,
+            signal: AbortSignal.timeout(config.timeout),
+        });
+    }
+    catch (e) {
+        const err = e;
+        if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+            throw new errors_1.ConnectionError(`${method} ${target}: no answer within ${config.timeout} ms`, errors_1.ErrorCode.TIMEOUT);
+        }
+        const cause = err.cause?.message ?? err.message;
+        throw new errors_1.ConnectionError(`${method} ${target}: ${cause}`, errors_1.ErrorCode.CONNECTION_ERROR);
+    }
+}
+/** The documented error body `{error, code, details?, retry_after?}` as an error, or an HTTP_ERROR. */
+function toError(answer, retryAfterHeader) {
+    let body = {};
+    try {
+        body = JSON.parse(answer.text) ?? {};
+    }
+    catch {
+        // not the documented body: HTTP_ERROR below
+    }
+    const message = typeof body.error === 'string' ? body.error : `HTTP ${answer.status}`;
+    const details = typeof body.details === 'object' && body.details !== null ? body.details : undefined;
+    if (answer.status === 429) {
+        return new errors_1.RateLimitError(message, answer.status, retryAfterSeconds(retryAfterHeader, body.retry_after), details);
+    }
+    const code = typeof body.code === 'string' ? body.code : errors_1.ErrorCode.HTTP_ERROR;
+    return new errors_1.ApiError(message, code, answer.status, details);
+}
+/** `Retry-After` in seconds: the header (seconds or an HTTP date), else the body's `retry_after`, else 1. */
+function retryAfterSeconds(header, fromBody) {
+    const seconds = Number(header ?? fromBody);
+    if (Number.isFinite(seconds) && seconds >= 0) {
+        return seconds;
+    }
+    const date = header === null ? NaN : Date.parse(header);
+    return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : 1;
+}

@@ -15,6 +15,12 @@ export LATTESTREAM_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/lattestream"
 step "cargo build (server and bench binaries)"
 cargo build --workspace --bins
 
+# The Redis tests start their own redis-server on free ports (tests/common/redis.rs).
+if ! command -v redis-server >/dev/null; then
+  step "installing redis-server (Debian package)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+
 step "cargo test --workspace"
 LOGS=$(mktemp -d)
 cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"

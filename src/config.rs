@@ -47,6 +47,8 @@ pub struct Config {
     pub admin_token: Option<Sensitive>,
     /// HTTPS and WSS on `addr` from PEM files; none serves plain HTTP.
     pub tls: Option<crate::tls::TlsConfig>,
+    /// The Redis a cluster shares its state through; without a URL the node stands alone.
+    pub redis: RedisConfig,
 }
 
 /// A configured secret (a database URL with its password, a token): printed masked, so a config dump
@@ -88,6 +90,7 @@ impl Default for Config {
             store_poll_interval: Duration::from_secs(1),
             admin_token: None,
             tls: None,
+            redis: RedisConfig::default(),
         }
     }
 }
@@ -166,6 +169,32 @@ impl Default for HttpConfig {
             body_timeout: Duration::from_secs(10),
             max_pending_bodies_per_address: 64,
             threads: 1,
+        }
+    }
+}
+
+/// Redis, which makes this node a member of a cluster: nodes given the same apps and the same Redis
+/// (and key prefix) share their REST rate limits and signed-request nonces.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://[:PASSWORD@]HOST:PORT[/DB]`; none keeps everything in this process. Also
+    /// `LATTESTREAM_REDIS_URL` and `--redis-url`.
+    pub url: Option<Sensitive>,
+    /// The first part of every key this cluster writes, so several clusters can share one Redis.
+    pub key_prefix: String,
+    /// Longest wait for one Redis command before the caller's failure rule applies (see
+    /// `docs/scaling.md`): a request never hangs on a lost Redis.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            key_prefix: "lattestream".into(),
+            timeout: Duration::from_millis(500),
         }
     }
 }
@@ -266,6 +295,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     /// `--database-url`
     pub database_url: Option<String>,
+    /// `--redis-url`
+    pub redis_url: Option<String>,
 }
 
 impl Config {
@@ -299,12 +330,23 @@ impl Config {
             config.apps.retain(|a| a.id != app.id);
             config.apps.push(app);
         }
-        config.addr = overrides.addr.unwrap_or(config.addr);
-        config.data_dir = overrides.data_dir.unwrap_or(config.data_dir);
-        if let Some(url) = overrides.database_url {
-            config.database_url = Some(Sensitive::new(url));
-        }
+        config.apply(overrides, &env);
         Ok(config)
+    }
+
+    /// The command line's values, and `LATTESTREAM_REDIS_URL` (the name compose files and other
+    /// servers use for `redis.url`) under `--redis-url`.
+    fn apply(&mut self, overrides: Overrides, env: &impl Fn(&str) -> Option<String>) {
+        self.addr = overrides.addr.unwrap_or(self.addr);
+        if let Some(dir) = overrides.data_dir {
+            self.data_dir = dir;
+        }
+        if let Some(url) = overrides.database_url {
+            self.database_url = Some(Sensitive::new(url));
+        }
+        if let Some(url) = overrides.redis_url.or_else(|| env("LATTESTREAM_REDIS_URL")) {
+            self.redis.url = Some(Sensitive::new(url));
+        }
     }
 }
 
@@ -499,6 +541,35 @@ mod tests {
             };
             let config = Config::load(None, flag).expect("loads");
             assert_eq!(config.database_url.unwrap().expose(), "sqlite::memory:");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn redis_comes_from_the_file_the_environment_or_the_flag_and_prints_masked() {
+        figment::Jail::expect_with(|jail| {
+            let config = Config::load(None, Overrides::default()).expect("loads");
+            assert!(config.redis.url.is_none(), "no Redis unless asked");
+            assert_eq!(config.redis.key_prefix, "lattestream");
+            assert_eq!(config.redis.timeout, Duration::from_millis(500));
+            jail.create_file(
+                "ls.toml",
+                "[redis]\nurl = \"redis://file\"\ntimeout = \"2s\"\n",
+            )?;
+            jail.set_env("LATTESTREAM_REDIS_URL", "redis://:pw@env:6379/");
+            jail.set_env("LATTESTREAM_REDIS__KEY_PREFIX", "eu1");
+            let config = Config::load(Some(Path::new("ls.toml")), Overrides::default()).unwrap();
+            let url = config.redis.url.as_ref().map(Sensitive::expose);
+            assert_eq!(url, Some("redis://:pw@env:6379/"));
+            assert_eq!(config.redis.key_prefix, "eu1");
+            assert_eq!(config.redis.timeout, Duration::from_secs(2));
+            assert!(!format!("{config:?}").contains("pw@"));
+            let flag = Overrides {
+                redis_url: Some("redis://flag".into()),
+                ..Default::default()
+            };
+            let config = Config::load(None, flag).unwrap();
+            assert_eq!(config.redis.url.unwrap().expose(), "redis://flag");
             Ok(())
         });
     }

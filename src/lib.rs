@@ -11,6 +11,7 @@
 //! - [`http`]: the REST API, the router and the threads HTTP runs on; `ws`: the WebSocket endpoints
 //!   and sessions.
 //! - [`ratelimit`]: REST rate limits per app and endpoint, behind a small trait.
+//! - [`redis`]: the connection, key names and failure rule of the Redis a cluster shares.
 //! - [`config`]: the typed configuration tree.
 //! - [`admin`]: app management (`lattestream apps …` and `/admin/…`); [`console`]: the debug console
 //!   at `/console`, fed by the node's [`debug`] stream; [`tls`]: HTTPS and WSS from PEM files.
@@ -34,6 +35,7 @@ pub mod metrics;
 pub mod node;
 pub mod protocol;
 pub mod ratelimit;
+pub mod redis;
 pub mod tls;
 pub mod webhooks;
 mod ws;
@@ -63,6 +65,9 @@ pub enum StartError {
     /// The app store could not be opened or read.
     #[error("app store: {0}")]
     Store(#[from] StoreError),
+    /// Redis is configured but could not be used.
+    #[error(transparent)]
+    Redis(#[from] self::redis::ConnectError),
     /// The webhook queue could not be opened or an endpoint is invalid.
     #[error(transparent)]
     Webhooks(#[from] webhooks::WebhookError),
@@ -80,7 +85,7 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     }
     let node = Node::new(apps.clone(), config.websocket.clone())
         .with_discovery(config.discovery.clone(), config.addr);
-    let node = Arc::new(node);
+    let node = Arc::new(shared_through_redis(node, &config.redis).await?);
     let reloader = Reloader::new(
         store.clone(),
         fixed.clone(),
@@ -101,6 +106,24 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     let alive = Arc::downgrade(&node);
     tokio::spawn(reloader.run(move || alive.strong_count() > 0));
     Ok(node)
+}
+
+/// With `redis.url` set, the node's rate limits and signed-request nonces are the cluster's, kept in
+/// Redis; a Redis that does not answer stops the start. Without it, the node keeps them itself.
+async fn shared_through_redis(
+    node: Node,
+    config: &config::RedisConfig,
+) -> Result<Node, StartError> {
+    if config.url.is_none() {
+        return Ok(node);
+    }
+    let redis = self::redis::Redis::connect(config, node.metrics().clone()).await?;
+    tracing::info!(redis = %redis.url(), prefix = %config.key_prefix, "sharing rate limits and nonces through Redis");
+    let limiter = ratelimit::RedisRateLimiter::new(redis.clone());
+    let nonces = auth::RedisNonceStore::new(redis);
+    Ok(node
+        .with_rate_limiter(Arc::new(limiter))
+        .with_nonce_store(Arc::new(nonces)))
 }
 
 /// Closes the connections of apps that were deleted.

@@ -28,6 +28,10 @@ struct Cli {
     /// LATTESTREAM_DATABASE_URL).
     #[arg(long)]
     database_url: Option<String>,
+    /// Redis shared by a cluster's nodes, redis://[:PASSWORD@]HOST:PORT (default: none, one node on
+    /// its own; also LATTESTREAM_REDIS_URL).
+    #[arg(long)]
+    redis_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         addr: cli.addr,
         data_dir: cli.data_dir.clone(),
         database_url: cli.database_url.clone(),
+        redis_url: cli.redis_url.clone(),
     };
     let config = match Config::load(cli.config.as_deref(), overrides) {
         Ok(config) => config,

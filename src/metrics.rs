@@ -13,6 +13,7 @@ pub struct Metrics {
     frames_delivered: AtomicU64,
     client_events: AtomicU64,
     bodies_in_flight: AtomicU64,
+    redis_errors: AtomicU64,
 }
 
 impl Metrics {
@@ -49,6 +50,16 @@ impl Metrics {
             true => self.bodies_in_flight.fetch_add(1, Ordering::Relaxed),
             false => self.bodies_in_flight.fetch_sub(1, Ordering::Relaxed),
         };
+    }
+
+    /// A Redis command failed or timed out.
+    pub fn redis_error(&self) {
+        self.redis_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many Redis commands failed or timed out so far.
+    pub fn redis_errors(&self) -> u64 {
+        self.redis_errors.load(Ordering::Relaxed)
     }
 
     /// Request bodies being read right now.
@@ -107,6 +118,12 @@ impl Metrics {
                 "counter",
                 "Client events relayed",
                 self.client_events.load(Ordering::Relaxed),
+            ),
+            (
+                "lattestream_redis_errors_total",
+                "counter",
+                "Redis commands that failed or timed out (rate limits then counted on this node, signed requests refused)",
+                self.redis_errors(),
             ),
         ];
         let mut out = String::new();

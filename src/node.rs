@@ -9,6 +9,7 @@ use tokio::runtime::Handle;
 
 use crate::admin::AppAdmin;
 use crate::apps::{App, Apps};
+use crate::auth::{MemoryNonceStore, NonceStore};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
 use crate::debug::{DebugEvent, DebugEvents};
 use crate::events::{EventSink, HubEvent, NoSink};
@@ -32,6 +33,7 @@ pub struct Node {
     ws: WebSocketConfig,
     metrics: Arc<Metrics>,
     limiter: Arc<dyn RateLimiter>,
+    nonces: Arc<dyn NonceStore>,
     discovery: (DiscoveryConfig, SocketAddr),
     /// Where transitions, client events and cache misses go (webhooks, when on), set by `start`.
     sink: OnceLock<Arc<dyn EventSink>>,
@@ -59,6 +61,7 @@ impl Node {
             ws,
             metrics,
             limiter: Arc::new(MemoryRateLimiter::default()),
+            nonces: Arc::new(MemoryNonceStore::default()),
             discovery: (
                 DiscoveryConfig::default(),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -142,9 +145,20 @@ impl Node {
         self.id
     }
 
+    /// Replaces the in-memory store of signed-request nonces (a shared one for a cluster).
+    pub fn with_nonce_store(mut self, nonces: Arc<dyn NonceStore>) -> Self {
+        self.nonces = nonces;
+        self
+    }
+
     /// The REST rate limiter.
     pub fn rate_limiter(&self) -> &dyn RateLimiter {
         &*self.limiter
+    }
+
+    /// Where signed requests' nonces are remembered.
+    pub fn nonce_store(&self) -> &dyn NonceStore {
+        &*self.nonces
     }
 
     /// The discovery settings and the listen address.

@@ -5,6 +5,7 @@ mod channel;
 mod credential;
 mod discovery;
 mod keys;
+mod nonce;
 mod request;
 mod token;
 
@@ -16,7 +17,8 @@ pub use discovery::{
     DISCOVERY_TOKEN_LIFETIME, DiscoveryError, discovery_token, verify_discovery_token,
 };
 pub use keys::{KeyKind, Secret, generate_key, generate_secret, hmac_bytes, hmac_hex, verify_hex};
-pub use request::{MAX_SKEW, NonceCache, NonceError, SignatureError, SignedRequest};
+pub use nonce::{MemoryNonceStore, NONCE_TTL, NonceError, NonceStore, RedisNonceStore};
+pub use request::{MAX_NONCE_LEN, MAX_SKEW, SignatureError, SignedRequest};
 pub use token::{
     AccessClaims, MAX_TOKEN_LIFETIME, Permission, TokenError, issue_access_token,
     verify_access_token,

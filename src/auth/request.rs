@@ -3,15 +3,11 @@
 //! `X-LatteStream-Signature` = hex HMAC-SHA256(private key,
 //! `METHOD + "\n" + path-with-query + "\n" + body + timestamp + nonce`). The signature is checked in
 //! constant time, the timestamp must be within [`MAX_SKEW`] of the server's clock, and a nonce may be
-//! used once while its request could still be accepted ([`NonceCache`]).
+//! used once while its request could still be accepted ([`super::NonceStore`]).
 
-use std::collections::{HashSet, VecDeque};
-
-use parking_lot::Mutex;
 use subtle::ConstantTimeEq;
 
 use super::keys::{Secret, hmac_bytes};
-use crate::protocol::AppId;
 
 /// How far a request's timestamp may be from the server's clock, in seconds.
 pub const MAX_SKEW: u64 = 600;
@@ -92,60 +88,6 @@ impl SignedRequest<'_> {
     }
 }
 
-/// Nonces seen recently, per app. Each is kept for `2 × MAX_SKEW` seconds, past the last moment its
-/// request's timestamp could still be accepted. Bounded: when full of live nonces, new signed requests
-/// are refused (fail closed) until the oldest expires.
-pub struct NonceCache {
-    capacity: usize,
-    inner: Mutex<Seen>,
-}
-
-#[derive(Default)]
-struct Seen {
-    set: HashSet<(AppId, String)>,
-    order: VecDeque<(u64, AppId, String)>,
-}
-
-/// Why a nonce could not be recorded.
-#[derive(Debug, PartialEq, Eq)]
-pub enum NonceError {
-    /// Seen before.
-    Replayed,
-    /// The cache is full of live nonces; retry after so many seconds.
-    Full(u64),
-}
-
-impl NonceCache {
-    /// A cache holding at most `capacity` nonces.
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            capacity,
-            inner: Mutex::new(Seen::default()),
-        }
-    }
-
-    /// Records a nonce of `app` at time `now` (unix seconds), refusing one seen before.
-    pub fn remember(&self, app: &AppId, nonce: &str, now: u64) -> Result<(), NonceError> {
-        let mut seen = self.inner.lock();
-        while seen.order.front().is_some_and(|(e, ..)| *e <= now) {
-            let (_, a, n) = seen.order.pop_front().expect("front exists");
-            seen.set.remove(&(a, n));
-        }
-        let key = (app.clone(), nonce.to_owned());
-        if seen.set.contains(&key) {
-            return Err(NonceError::Replayed);
-        }
-        if seen.set.len() >= self.capacity {
-            let oldest = seen.order.front().map_or(now + 1, |(e, ..)| *e);
-            return Err(NonceError::Full(oldest.saturating_sub(now).max(1)));
-        }
-        seen.order
-            .push_back((now + 2 * MAX_SKEW, key.0.clone(), key.1.clone()));
-        seen.set.insert(key);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,23 +123,6 @@ mod tests {
         assert_eq!(
             request("soon", "n1").verify(&secret, &sig, 1000),
             Err(SignatureError::MissingParts)
-        );
-    }
-
-    #[test]
-    fn nonces_are_single_use_while_live_and_the_cache_is_bounded() {
-        let cache = NonceCache::new(2);
-        let app = AppId::parse("1").unwrap();
-        let other = AppId::parse("2").unwrap();
-        assert_eq!(cache.remember(&app, "a", 0), Ok(()));
-        assert_eq!(cache.remember(&app, "a", 10), Err(NonceError::Replayed));
-        assert_eq!(cache.remember(&other, "a", 10), Ok(()));
-        assert_eq!(cache.remember(&app, "b", 20), Err(NonceError::Full(1180)));
-        assert_eq!(cache.remember(&app, "b", 2 * MAX_SKEW), Ok(()));
-        assert_eq!(
-            cache.remember(&app, "a", 2 * MAX_SKEW + 10),
-            Ok(()),
-            "expired"
         );
     }
 }

@@ -75,7 +75,9 @@ impl BodyGate {
         Ok(Pending(self, peer.map(|p| p.0)))
     }
 
-    /// Reads the whole body into one buffer within the deadline and the size limit.
+    /// Reads the whole body into one buffer within the deadline and the size limit. A body that turns
+    /// out too large is read to its end (and dropped) while it stays under [`DISCARD_FACTOR`] times
+    /// the limit, so the client reads the 413 instead of a reset while it is still sending.
     async fn read(&self, body: Body, expected: Option<usize>) -> Result<Bytes, Refused> {
         let mut buffer = BytesMut::with_capacity(expected.unwrap_or(0).min(self.max_bytes));
         let mut chunks = body.into_data_stream();
@@ -83,6 +85,9 @@ impl BodyGate {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk.map_err(|_| Refused::Broken)?;
                 if buffer.len() + chunk.len() > self.max_bytes {
+                    let seen = buffer.len() + chunk.len();
+                    buffer = BytesMut::new();
+                    self.discard(&mut chunks, seen).await;
                     return Err(Refused::TooLarge(self.max_bytes));
                 }
                 // Copied, so the chunk (and the read buffer it points into) is freed at once.
@@ -97,6 +102,29 @@ impl BodyGate {
         }
     }
 }
+
+impl BodyGate {
+    /// Reads and drops the rest of a refused body while it stays under the discard bound; `seen`
+    /// bytes were read already. The caller's deadline bounds the time.
+    async fn discard(&self, chunks: &mut axum::body::BodyDataStream, mut seen: usize) {
+        let bound = self.max_bytes.saturating_mul(DISCARD_FACTOR);
+        while seen <= bound {
+            match chunks.next().await {
+                Some(Ok(chunk)) => seen += chunk.len(),
+                _ => return,
+            }
+        }
+    }
+
+    /// Whether an announced length over the limit is still small enough to read and drop.
+    fn worth_discarding(&self, length: usize) -> bool {
+        length <= self.max_bytes.saturating_mul(DISCARD_FACTOR)
+    }
+}
+
+/// A body up to this many times `max_body_bytes` is read and dropped before its 413 is sent, so an
+/// ordinary client sees the answer; a larger one is refused at once and its connection closed.
+const DISCARD_FACTOR: usize = 4;
 
 /// A body in flight for an address; gives its place back when dropped.
 struct Pending<'a>(&'a BodyGate, Option<IpAddr>);
@@ -125,7 +153,7 @@ pub async fn buffer_body(
     }
     let pusher = is_pusher_path(parts.uri.path());
     let expected = content_length(&parts.headers);
-    if expected.is_some_and(|n| n > gate.max_bytes) {
+    if expected.is_some_and(|n| !gate.worth_discarding(n)) {
         return refuse(Refused::TooLarge(gate.max_bytes), pusher);
     }
     let peer = parts.extensions.get::<PeerAddr>().copied();

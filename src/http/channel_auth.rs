@@ -43,7 +43,7 @@ pub async fn authorize(
     meta: RequestMeta,
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<AuthResponse>, ApiError>) {
-    private_call(&state, &meta, body, None, authorize_for)
+    private_call(&state, &meta, body, None, authorize_for).await
 }
 
 fn authorize_for(app: &Arc<App>, body: &[u8]) -> Result<Json<AuthResponse>, ApiError> {

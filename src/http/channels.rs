@@ -104,6 +104,7 @@ pub async fn list(
             total_channels,
         }))
     })
+    .await
 }
 
 /// `GET /channels/{name}`: an unoccupied channel answers `occupied: false`, not 404.
@@ -135,6 +136,7 @@ pub async fn show(
             members,
         }))
     })
+    .await
 }
 
 /// `GET /channels/{name}/users`: presence channels only (others are a 400 `INVALID_CHANNEL`).
@@ -161,6 +163,7 @@ pub async fn users(
             .collect();
         Ok(Json(UserList { users }))
     })
+    .await
 }
 
 /// `POST /users/{user_id}/terminate_connections`: closes the user's connections with 4009.
@@ -176,6 +179,7 @@ pub async fn terminate(
         tracing::info!(app = %app.id, terminated, "terminated a user's connections");
         Ok(Json(Terminated { terminated }))
     })
+    .await
 }
 
 fn channel_name(name: Result<Path<String>, PathRejection>) -> Result<ChannelName, ApiError> {

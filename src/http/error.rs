@@ -74,6 +74,9 @@ pub enum ApiError {
     /// The route exists, the method does not.
     #[error("Method not allowed")]
     MethodNotAllowed,
+    /// A backend this request needs (the cluster's shared nonce store) did not answer; retry shortly.
+    #[error("Service unavailable, retry shortly")]
+    ServiceUnavailable,
     /// Something broke on our side; the details went to the log, not to the client.
     #[error("Internal server error")]
     Internal,
@@ -133,6 +136,7 @@ impl ApiError {
             Self::MissingUserId => (S::BAD_REQUEST, "MISSING_USER_ID", None),
             Self::NotFound => (S::NOT_FOUND, "NOT_FOUND", None),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", None),
+            Self::ServiceUnavailable => (S::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", None),
             Self::Internal => (S::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", None),
         }
     }
@@ -147,7 +151,7 @@ impl IntoResponse for ApiError {
         }
         let retry = match self {
             Self::RateLimited(retry) => Some(retry),
-            Self::TooManyPendingBodies => Some(1),
+            Self::TooManyPendingBodies | Self::ServiceUnavailable => Some(1),
             _ => None,
         };
         if let Some(retry) = retry {

@@ -52,7 +52,7 @@ pub async fn trigger(
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<TriggerResponse>, ApiError>) {
     let (headers, checked) =
-        private_call_signed(&state, &meta, body, Some(Endpoint::Events), check_trigger);
+        private_call_signed(&state, &meta, body, Some(Endpoint::Events), check_trigger).await;
     let result = publish_checked(&state, checked)
         .await
         .map(|(app, mut answer, triggered)| {
@@ -150,7 +150,7 @@ pub async fn batch(
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<BatchResponse>, ApiError>) {
     let endpoint = Some(Endpoint::BatchEvents);
-    let (headers, checked) = private_call_signed(&state, &meta, body, endpoint, check_batch);
+    let (headers, checked) = private_call_signed(&state, &meta, body, endpoint, check_batch).await;
     let result = publish_checked(&state, checked).await.map(|(app, mut answer, triggered)| {
         answer.total_triggered = triggered;
         let total_events = answer.total_events;

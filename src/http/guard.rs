@@ -62,7 +62,7 @@ impl IntoResponseParts for RateHeaders {
 }
 
 /// Runs `handle` for a request authenticated by a private key, rate-limited as `endpoint` (if any).
-pub fn private_call<T>(
+pub async fn private_call<T>(
     state: &AppState,
     meta: &RequestMeta,
     body: Result<Bytes, BytesRejection>,
@@ -72,11 +72,12 @@ pub fn private_call<T>(
     private_call_signed(state, meta, body, endpoint, |app, body, _| {
         handle(app, body)
     })
+    .await
 }
 
 /// [`private_call`] for handlers whose limits depend on whether the official SDK signed the request
 /// (`handle` is told so).
-pub fn private_call_signed<T>(
+pub async fn private_call_signed<T>(
     state: &AppState,
     meta: &RequestMeta,
     body: Result<Bytes, BytesRejection>,
@@ -88,11 +89,15 @@ pub fn private_call_signed<T>(
         Ok(found) => found,
         Err(e) => return (RateHeaders::default(), Err(e)),
     };
-    let (headers, allowed) = limit(state, &app, endpoint);
-    let result = allowed
-        .and_then(|()| signed::check(state, &app, meta, &body))
-        .and_then(|signed| handle(&app, &body, signed));
-    (headers, result)
+    let (headers, allowed) = limit(state, &app, endpoint).await;
+    let result = match allowed {
+        Ok(()) => signed::check(state, &app, meta, &body).await,
+        Err(refused) => Err(refused),
+    };
+    (
+        headers,
+        result.and_then(|signed| handle(&app, &body, signed)),
+    )
 }
 
 /// The app whose private key is in `Authorization` or, failing that, in the body's `api_key`.
@@ -121,18 +126,18 @@ fn body_key(body: &[u8]) -> Result<Option<String>, ApiError> {
 }
 
 /// Counts the request; a refusal is the documented 429.
-fn limit(
+async fn limit(
     state: &AppState,
     app: &App,
     endpoint: Option<Endpoint>,
 ) -> (RateHeaders, Result<(), ApiError>) {
-    let (headers, counted) = count(state, app, endpoint);
+    let (headers, counted) = count(state, app, endpoint).await;
     (headers, counted.map_err(ApiError::RateLimited))
 }
 
 /// Counts a request of `app` against `endpoint`'s budget, the one both our API and the Pusher API
 /// spend: the headers to send, and the seconds to wait when refused.
-pub(crate) fn count(
+pub(crate) async fn count(
     state: &AppState,
     app: &App,
     endpoint: Option<Endpoint>,
@@ -144,7 +149,8 @@ pub(crate) fn count(
     let decision = state
         .node
         .rate_limiter()
-        .check(&app.id, endpoint, endpoint.limit(limits));
+        .check(&app.id, endpoint, endpoint.limit(limits))
+        .await;
     let result = match decision.allowed {
         true => Ok(()),
         false => Err(decision.retry_after),

@@ -33,12 +33,8 @@ pub use error::ApiError;
 pub use keys::header_key;
 pub use threads::HttpThreads;
 
-use crate::auth::NonceCache;
 use crate::config::HttpConfig;
 use crate::node::Node;
-
-/// Most signed-request nonces remembered at once (about 10 MB at the longest nonces).
-const NONCE_CAPACITY: usize = 50_000;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -47,8 +43,6 @@ pub struct AppState {
     pub node: Arc<Node>,
     /// Largest request body, for the 413 details.
     pub max_body_bytes: usize,
-    /// Nonces of recent signed requests, refused if replayed.
-    pub nonces: Arc<NonceCache>,
 }
 
 /// The whole HTTP surface: REST API, WebSocket endpoints, health and metrics. Every request body is
@@ -59,7 +53,6 @@ pub fn router(node: Arc<Node>, config: &HttpConfig) -> Router {
     let state = AppState {
         node,
         max_body_bytes,
-        nonces: Arc::new(NonceCache::new(NONCE_CAPACITY)),
     };
     Router::new()
         .route("/", get(crate::ws::lattestream))

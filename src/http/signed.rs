@@ -1,6 +1,6 @@
 //! Checks the official server SDK's request signature (`X-LatteStream-Signature`, with `-Timestamp`
 //! and `-Nonce`) when a request carries one; unsigned requests are authenticated by the key alone.
-//! The rules themselves live in [`crate::auth::SignedRequest`] and [`crate::auth::NonceCache`].
+//! The rules themselves live in [`crate::auth::SignedRequest`] and [`crate::auth::NonceStore`].
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,7 +15,7 @@ const NONCE: &str = "x-lattestream-nonce";
 
 /// Verifies the signature, clock skew and nonce of a signed request; passes unsigned ones. True when
 /// the request was signed (and verified): the official SDK's limits then apply.
-pub fn check(
+pub async fn check(
     state: &AppState,
     app: &App,
     meta: &RequestMeta,
@@ -41,23 +41,27 @@ pub fn check(
         .map(|secret| request.verify(secret, signature, now))
         .reduce(|first, next| first.or(next))
         .expect("an app has a key");
-    let checked =
-        verified.and_then(
-            |()| match state.nonces.remember(&app.id, request.nonce, now) {
-                Ok(()) => Ok(None),
-                Err(NonceError::Replayed) => Err(SignatureError::Replayed),
-                Err(NonceError::Full(retry)) => Ok(Some(retry)),
-            },
-        );
-    match checked {
-        Ok(None) => Ok(true),
-        Ok(Some(retry)) => {
-            tracing::warn!(app = %app.id, "the nonce cache is full; refusing signed requests");
+    if let Err(reason) = verified {
+        return Err(refused(app, reason));
+    }
+    match state
+        .node
+        .nonce_store()
+        .remember(&app.id, request.nonce, now)
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(NonceError::Replayed) => Err(refused(app, SignatureError::Replayed)),
+        Err(NonceError::Full(retry)) => {
+            tracing::warn!(app = %app.id, "the nonce store is full; refusing signed requests");
             Err(ApiError::RateLimited(retry))
         }
-        Err(reason) => {
-            tracing::info!(app = %app.id, %reason, "refused a signed request");
-            Err(ApiError::InvalidSignature(reason))
-        }
+        // Fail closed: a nonce that cannot be recorded could be a replay (the store logged why).
+        Err(NonceError::Unavailable(_)) => Err(ApiError::ServiceUnavailable),
     }
+}
+
+fn refused(app: &App, reason: SignatureError) -> ApiError {
+    tracing::info!(app = %app.id, %reason, "refused a signed request");
+    ApiError::InvalidSignature(reason)
 }

@@ -43,7 +43,7 @@ pub async fn issue(
     meta: RequestMeta,
     body: Result<Bytes, BytesRejection>,
 ) -> (RateHeaders, Result<Json<TokenResponse>, ApiError>) {
-    private_call(&state, &meta, body, Some(Endpoint::Token), issue_for)
+    private_call(&state, &meta, body, Some(Endpoint::Token), issue_for).await
 }
 
 fn issue_for(app: &std::sync::Arc<App>, body: &[u8]) -> Result<Json<TokenResponse>, ApiError> {

@@ -77,7 +77,8 @@ pub async fn list(
             )));
         }
         Ok((app.clone(), number("after", 0)?, limit as usize))
-    });
+    })
+    .await;
     let result = match found {
         Ok((app, after, limit)) => listed(&state, &app, after, limit).await,
         Err(e) => Err(e),
@@ -147,7 +148,8 @@ async fn resolve(
             return Err(ApiError::MissingParameter("ids"));
         }
         Ok((app.clone(), selection.ids))
-    });
+    })
+    .await;
     let result = match found {
         Ok((app, ids)) => resolved(&state, &app, ids.as_deref(), resolution).await,
         Err(e) => Err(e),

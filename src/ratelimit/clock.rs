@@ -10,6 +10,13 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Duration;
 }
 
+/// A shared clock is a clock, so one can serve two limiters (the Redis limiter and its local fallback).
+impl Clock for Arc<dyn Clock> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+}
+
 /// The system's clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -11,8 +11,10 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter as Gcra};
 use parking_lot::Mutex;
 
+use async_trait::async_trait;
+
 use super::clock::{Clock, GovernorClock, SystemClock};
-use super::{Decision, Endpoint, RateLimiter};
+use super::{Decision, Endpoint, RateLimiter, whole_seconds, window};
 use crate::apps::EndpointLimit;
 use crate::protocol::AppId;
 
@@ -75,40 +77,28 @@ impl MemoryRateLimiter {
     }
 }
 
+#[async_trait]
 impl RateLimiter for MemoryRateLimiter {
-    fn check(&self, app: &AppId, endpoint: Endpoint, limit: EndpointLimit) -> Decision {
+    async fn check(&self, app: &AppId, endpoint: Endpoint, limit: EndpointLimit) -> Decision {
         let now = self.clock.now();
         let slot = self.slot(app, endpoint, limit);
         let mut slot = slot.lock();
-        let secs = now.as_secs();
-        let window = secs / 60;
-        let reset = (window + 1) * 60;
+        let (window, reset) = window(now);
         if slot.window != window {
             slot.window = window;
             slot.count = 0;
         }
-        let decision = |allowed, count: u32, retry_after| Decision {
-            allowed,
-            limit: limit.per_minute,
-            remaining: limit.per_minute.saturating_sub(count),
-            reset,
-            retry_after,
-        };
         if slot.count >= limit.per_minute {
-            return decision(false, slot.count, (reset - secs).max(1));
+            let retry = (reset - now.as_secs()).max(1);
+            return Decision::refused(limit, slot.count, reset, retry);
         }
         if let Err(not_until) = slot.burst.check() {
-            let wait = not_until.wait_time_from(now);
-            return decision(false, slot.count, whole_seconds(wait));
+            let wait = whole_seconds(not_until.wait_time_from(now));
+            return Decision::refused(limit, slot.count, reset, wait);
         }
         slot.count += 1;
-        decision(true, slot.count, 0)
+        Decision::allowed(limit, slot.count, reset)
     }
-}
-
-/// A wait rounded up to whole seconds, at least 1 (`Retry-After` takes seconds).
-fn whole_seconds(wait: Duration) -> u64 {
-    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 #[cfg(test)]
@@ -116,8 +106,12 @@ mod tests {
     use super::super::conformance;
     use super::*;
 
-    #[test]
-    fn the_memory_limiter_keeps_the_contract() {
-        conformance::run(|clock| Box::new(MemoryRateLimiter::with_clock(clock)));
+    #[tokio::test]
+    async fn the_memory_limiter_keeps_the_contract() {
+        conformance::run(|clock| Box::pin(async move { memory(clock) })).await;
+    }
+
+    fn memory(clock: super::super::ManualClock) -> Box<dyn RateLimiter> {
+        Box::new(MemoryRateLimiter::with_clock(clock))
     }
 }

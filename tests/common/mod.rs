@@ -7,6 +7,7 @@ pub mod process;
 pub mod pusher_sign;
 pub mod raw;
 pub mod receiver;
+pub mod redis;
 pub mod signed;
 
 use std::net::SocketAddr;

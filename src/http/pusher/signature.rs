@@ -59,7 +59,7 @@ impl FromRequest<AppState> for Signed {
                 _ => PusherError::bad(r.body_text()),
             })?;
         target.verify(&app, &body, now_secs())?;
-        let (rate, counted) = guard::count(state, &app, endpoint_of(&target.path));
+        let (rate, counted) = guard::count(state, &app, endpoint_of(&target.path)).await;
         counted.map_err(|retry| PusherError::RateLimited(rate, retry))?;
         let query = decode_query(&target.query, true);
         Ok(Self {

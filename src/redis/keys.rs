@@ -1,0 +1,97 @@
+//! Every key this server writes to Redis, named in one place. The layout (also in
+//! `docs/scaling.md`, "Redis keys"):
+//!
+//! | key | type | written by | expires |
+//! |---|---|---|---|
+//! | `PREFIX:rl:{APP}:ENDPOINT:m:WINDOW` | integer | rate limiter: requests of the minute `WINDOW` (unix minutes) | 1 s after the minute ends |
+//! | `PREFIX:rl:{APP}:ENDPOINT:s` | integer | rate limiter: the per-second burst's theoretical arrival time, µs | 1 s after the burst is refilled |
+//! | `PREFIX:nonce:{APP}:NONCE` | `"1"` | nonce store: a signed request's nonce, used once | 1,200 s (twice the 600 s clock skew) |
+//!
+//! `PREFIX` is `redis.key_prefix` (default `lattestream`), so clusters sharing one Redis never meet.
+//! `{APP}` (the app id, in braces) is a Redis Cluster hash tag: all of one app's keys hash to the
+//! same slot, so the rate limiter's script, which reads and writes two keys of one app at once, runs
+//! on Redis Cluster as on a single Redis. A prefix may therefore hold no brace.
+
+use crate::protocol::AppId;
+use crate::ratelimit::Endpoint;
+
+/// Longest key prefix accepted: keys stay short, and a typo'd novel is caught at start.
+const MAX_PREFIX_LEN: usize = 64;
+
+/// Why `redis.key_prefix` was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyPrefixError {
+    /// Empty, longer than 64 bytes, or holding a brace, a space or a control character.
+    #[error(
+        "redis.key_prefix {0:?} must be 1 to 64 characters without braces, spaces or control characters"
+    )]
+    Invalid(String),
+}
+
+/// Builds the keys of one cluster (one prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// Keys under `prefix`; braces would break the hash tags, so they are refused.
+    pub fn new(prefix: &str) -> Result<Self, KeyPrefixError> {
+        let bad = |c: char| c == '{' || c == '}' || c.is_whitespace() || c.is_control();
+        if prefix.is_empty() || prefix.len() > MAX_PREFIX_LEN || prefix.contains(bad) {
+            return Err(KeyPrefixError::Invalid(prefix.to_owned()));
+        }
+        Ok(Self {
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    /// The prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Requests of `app` to `endpoint` counted in the minute `window` (unix seconds / 60).
+    pub fn rate_window(&self, app: &AppId, endpoint: Endpoint, window: u64) -> String {
+        let endpoint = endpoint.name();
+        format!("{}:rl:{{{app}}}:{endpoint}:m:{window}", self.prefix)
+    }
+
+    /// The per-second burst state of `app` at `endpoint`.
+    pub fn rate_burst(&self, app: &AppId, endpoint: Endpoint) -> String {
+        format!("{}:rl:{{{app}}}:{}:s", self.prefix, endpoint.name())
+    }
+
+    /// A nonce `app` used in a signed request.
+    pub fn nonce(&self, app: &AppId, nonce: &str) -> String {
+        format!("{}:nonce:{{{app}}}:{nonce}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_apps_keys_share_a_hash_tag_under_the_prefix() {
+        let keys = Keys::new("eu1").unwrap();
+        let app = AppId::parse("42").unwrap();
+        assert_eq!(
+            keys.rate_window(&app, Endpoint::BatchEvents, 28_333_334),
+            "eu1:rl:{42}:batch_events:m:28333334"
+        );
+        assert_eq!(
+            keys.rate_burst(&app, Endpoint::Token),
+            "eu1:rl:{42}:token:s"
+        );
+        assert_eq!(keys.nonce(&app, "n{1}"), "eu1:nonce:{42}:n{1}");
+    }
+
+    #[test]
+    fn prefixes_that_would_break_the_hash_tags_are_refused() {
+        for bad in ["", "a{b", "a}b", "a b", "a\nb", &"x".repeat(65)] {
+            assert_eq!(Keys::new(bad), Err(KeyPrefixError::Invalid(bad.to_owned())));
+        }
+        assert!(Keys::new("lattestream:staging").is_ok());
+    }
+}

@@ -28,6 +28,12 @@ cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"
 step "fuzzing: every target of fuzz/ for a few seconds (scripts/fuzz.sh --quick)"
 scripts/fuzz.sh --quick 2>&1 | tee "$LOGS/fuzz.log"
 
+# docs/webhooks.md's PHP snippet is run by the Node suite (webhooks.test.mjs) with Debian's PHP CLI.
+if ! command -v php >/dev/null; then
+  step "php-cli (Debian) for the webhook snippet check"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends php-cli >/dev/null
+fi
+
 if [ -f tests/compat/package.json ]; then
   step "Node compatibility suite (tests/compat)"
   (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)

@@ -31,6 +31,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// What `GET /discover` tells clients about this node.
     pub discovery: DiscoveryConfig,
+    /// How webhooks are batched, retried and kept (the endpoints themselves belong to each app).
+    pub webhooks: WebhooksConfig,
     /// Apps defined here, served beside the store's and not changeable through it; when none is and
     /// the store is empty, one app is created on first start.
     pub apps: Vec<App>,
@@ -82,6 +84,7 @@ impl Default for Config {
             websocket: WebSocketConfig::default(),
             http: HttpConfig::default(),
             discovery: DiscoveryConfig::default(),
+            webhooks: WebhooksConfig::default(),
             apps: Vec::new(),
             database_url: None,
             store_poll_interval: Duration::from_secs(1),
@@ -223,6 +226,55 @@ impl Default for DiscoveryConfig {
     }
 }
 
+/// Webhook delivery: batching, debounce, retries, give-up and the bounds on memory and disk.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// How long the first event of a batch waits for others to join it.
+    #[serde(with = "humantime_serde")]
+    pub batch_window: Duration,
+    /// Most events in one request.
+    pub max_batch: usize,
+    /// A channel vacated and occupied again (a member removed and added again) within this delay
+    /// sends neither event; departures are held this long before delivery.
+    #[serde(with = "humantime_serde")]
+    pub debounce: Duration,
+    /// How long one request may take; longer counts as a failure to retry.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// The first retry's delay; each next one doubles, with jitter.
+    #[serde(with = "humantime_serde")]
+    pub retry_min: Duration,
+    /// The longest delay between two retries.
+    #[serde(with = "humantime_serde")]
+    pub retry_max: Duration,
+    /// A batch whose oldest event is this old and still failing goes to the dead-letter list.
+    #[serde(with = "humantime_serde")]
+    pub give_up: Duration,
+    /// Most events kept on disk per endpoint, pending and dead-lettered together; past it new events
+    /// for that endpoint are dropped (counted and logged).
+    pub backlog_cap: u64,
+    /// Events waiting in memory between the fan-out and the disk writer; past it new events are
+    /// dropped (counted and logged) rather than slowing the fan-out.
+    pub handoff: usize,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            batch_window: Duration::from_millis(500),
+            max_batch: 100,
+            debounce: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(10),
+            retry_min: Duration::from_secs(1),
+            retry_max: Duration::from_secs(300),
+            give_up: Duration::from_secs(24 * 3600),
+            backlog_cap: 1_000_000,
+            handoff: 65_536,
+        }
+    }
+}
+
 /// Why the configuration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -308,7 +360,8 @@ fn top_level_keys() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The app `LATTESTREAM_APP_ID`, `_KEY`, `_SECRET`, `_CLIENT_EVENTS` and `_RATE_LIMIT` describe, if any.
+/// The app `LATTESTREAM_APP_ID`, `_KEY`, `_SECRET`, `_CLIENT_EVENTS`, `_RATE_LIMIT` and `_WEBHOOKS`
+/// describe, if any.
 fn env_app(env: &impl Fn(&str) -> Option<String>) -> Result<Option<App>, ConfigError> {
     let Some(id) = env("LATTESTREAM_APP_ID") else {
         return Ok(None);
@@ -326,6 +379,11 @@ fn env_app(env: &impl Fn(&str) -> Option<String>) -> Result<Option<App>, ConfigE
     if let Some(v) = env("LATTESTREAM_APP_RATE_LIMIT") {
         settings.rate_limits.enabled = parse_bool(&v)
             .ok_or_else(|| fail("LATTESTREAM_APP_RATE_LIMIT must be true or false"))?;
+    }
+    if let Some(v) = env("LATTESTREAM_APP_WEBHOOKS") {
+        settings.webhooks = serde_json::from_str(&v).map_err(|e| {
+            ConfigError::EnvApp(format!("LATTESTREAM_APP_WEBHOOKS must be a JSON list of {{\"url\", \"secret\", \"event_types\"?, \"filter_prefix\"?}}: {e}"))
+        })?;
     }
     Ok(Some(App {
         id,
@@ -401,6 +459,46 @@ mod tests {
             assert_eq!(config.apps[0].id.as_str(), "5");
             Ok(())
         });
+    }
+
+    #[test]
+    fn webhooks_come_from_the_environment_and_settings_from_the_file() {
+        let env = vars(&[
+            ("LATTESTREAM_APP_ID", "77"),
+            ("LATTESTREAM_APP_KEY", "lspk_k"),
+            ("LATTESTREAM_APP_SECRET", "lsk_s"),
+            (
+                "LATTESTREAM_APP_WEBHOOKS",
+                r#"[{"url":"http://127.0.0.1:9/h","secret":"whsec","event_types":["client_event"]}]"#,
+            ),
+        ]);
+        let path = std::env::temp_dir().join(format!("ls-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &path,
+            "[webhooks]\ndebounce = \"750ms\"\ngive_up = \"6h\"\n",
+        )
+        .unwrap();
+        let config = Config::load_with(Some(&path), Overrides::default(), env).unwrap();
+        std::fs::remove_file(path).unwrap();
+        let hooks = &config.apps[0].settings.webhooks;
+        assert_eq!(hooks[0].url.as_str(), "http://127.0.0.1:9/h");
+        assert_eq!(config.webhooks.debounce, Duration::from_millis(750));
+        assert_eq!(config.webhooks.give_up, Duration::from_secs(6 * 3600));
+        assert_eq!(config.webhooks.max_batch, 100);
+        assert!(
+            !format!("{config:?}").contains("whsec"),
+            "secrets print masked"
+        );
+        let bad = vars(&[
+            ("LATTESTREAM_APP_ID", "77"),
+            ("LATTESTREAM_APP_KEY", "lspk_k"),
+            ("LATTESTREAM_APP_SECRET", "lsk_s"),
+            (
+                "LATTESTREAM_APP_WEBHOOKS",
+                r#"[{"url":"ftp://x","secret":"s"}]"#,
+            ),
+        ]);
+        assert!(Config::load_with(None, Overrides::default(), bad).is_err());
     }
 
     #[test]

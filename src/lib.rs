@@ -26,6 +26,7 @@ pub mod auth;
 pub mod config;
 pub mod console;
 pub mod debug;
+pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
@@ -36,6 +37,7 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod redis;
 pub mod tls;
+pub mod webhooks;
 mod ws;
 
 use std::future::Future;
@@ -66,6 +68,9 @@ pub enum StartError {
     /// Redis is configured but could not be used.
     #[error(transparent)]
     Redis(#[from] self::redis::ConnectError),
+    /// The webhook queue could not be opened or an endpoint is invalid.
+    #[error(transparent)]
+    Webhooks(#[from] webhooks::WebhookError),
 }
 
 /// Builds the node: the configuration's apps plus the store's (creating the first app when there are
@@ -84,7 +89,7 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     let reloader = Reloader::new(
         store.clone(),
         fixed.clone(),
-        apps,
+        apps.clone(),
         config.store_poll_interval,
         {
             let node = Arc::downgrade(&node);
@@ -93,6 +98,9 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     );
     let reloader = Arc::new(reloader);
     reloader.refresh().await?;
+    if let Some(webhooks) = webhooks::start_for(config, apps).await? {
+        node.set_webhooks(webhooks);
+    }
     let admin = AppAdmin::new(store, fixed, config.admin_token.clone());
     node.set_admin(Arc::new(admin.with_reloader(reloader.clone())));
     let alive = Arc::downgrade(&node);
@@ -180,6 +188,10 @@ pub async fn serve(
     let _ = tokio::time::timeout_at(deadline, stop.closed()).await;
     while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if let Some(webhooks) = node.webhooks() {
+        webhooks.flush().await;
+        webhooks.stop();
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use lattestream::admin::cli::AppsCommand;
 use lattestream::config::{Config, LogFormat, Overrides};
+use lattestream::webhooks::cli::WebhooksCommand;
 use tokio::net::TcpListener;
 
 /// A self-hostable realtime messaging server (LatteStream and Pusher protocols).
@@ -44,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: Option<AppsCommand>,
     },
+    /// List, replay or discard webhook dead letters.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +72,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Apps { command }) => runtime
             .block_on(lattestream::admin::cli::run(&config, command))
+            .map_err(Into::into),
+        Some(Command::Webhooks { command }) => runtime
+            .block_on(lattestream::webhooks::cli::run(&config, command))
             .map_err(Into::into),
         Some(Command::Serve) | None => runtime.block_on(serve(config)),
     };

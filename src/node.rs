@@ -12,10 +12,12 @@ use crate::apps::{App, Apps};
 use crate::auth::{MemoryNonceStore, NonceStore};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
 use crate::debug::{DebugEvent, DebugEvents};
-use crate::hub::{AppHub, Hub, Woken};
+use crate::events::{EventSink, HubEvent, NoSink};
+use crate::hub::{AppHub, Connection, Hub, MemberData, Transition, Woken};
 use crate::metrics::Metrics;
-use crate::protocol::{AppId, CloseCode, Event, SocketId};
+use crate::protocol::{AppId, ChannelName, CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
+use crate::webhooks::Webhooks;
 
 /// Subscribers one task writes an event to when a publish is spread over the session runtime: small
 /// enough that every worker gets a part of a 1,000-subscriber fan-out, large enough that spawning
@@ -33,6 +35,10 @@ pub struct Node {
     limiter: Arc<dyn RateLimiter>,
     nonces: Arc<dyn NonceStore>,
     discovery: (DiscoveryConfig, SocketAddr),
+    /// Where transitions, client events and cache misses go (webhooks, when on), set by `start`.
+    sink: OnceLock<Arc<dyn EventSink>>,
+    /// The webhook service, when webhooks are on (its dead letters are reached through here).
+    webhooks: OnceLock<Arc<Webhooks>>,
     /// The runtime WebSocket sessions run on, set by `serve`.
     sessions: OnceLock<Handle>,
     /// What the console watches.
@@ -60,10 +66,17 @@ impl Node {
                 DiscoveryConfig::default(),
                 SocketAddr::from(([127, 0, 0, 1], 0)),
             ),
+            sink: OnceLock::new(),
+            webhooks: OnceLock::new(),
             sessions: OnceLock::new(),
             debug: DebugEvents::default(),
             admin: OnceLock::new(),
         }
+    }
+
+    /// Sends channel transitions, client events and cache misses to `sink`; the first call wins.
+    pub fn set_event_sink(&self, sink: Arc<dyn EventSink>) {
+        let _ = self.sink.set(sink);
     }
 
     /// Attaches app management (the store and its reloader); the first call wins.
@@ -99,6 +112,22 @@ impl Node {
     pub fn with_discovery(mut self, config: DiscoveryConfig, listen: SocketAddr) -> Self {
         self.discovery = (config, listen);
         self
+    }
+
+    /// Turns webhooks on: the service becomes the event sink; the first call wins.
+    pub fn set_webhooks(&self, webhooks: Arc<Webhooks>) {
+        self.set_event_sink(webhooks.sink());
+        let _ = self.webhooks.set(webhooks);
+    }
+
+    /// The webhook service, when webhooks are on.
+    pub fn webhooks(&self) -> Option<&Arc<Webhooks>> {
+        self.webhooks.get()
+    }
+
+    /// The event sink (one that wants nothing until one is set).
+    fn sink(&self) -> &dyn EventSink {
+        self.sink.get().map_or(&NoSink, |s| &**s)
     }
 
     /// Records the runtime WebSocket sessions run on; the first call wins.
@@ -203,13 +232,48 @@ impl Node {
     }
 
     /// Relays a client event to the channel's other subscribers; unlike [`Node::publish`] it is never
-    /// cached, as in Pusher, where only server events fill a cache channel.
+    /// cached, as in Pusher, where only server events fill a cache channel. The event sink hears it.
     pub fn relay(&self, app: &App, event: &Event, sender: SocketId) -> usize {
         let (delivered, woken) = self.app_hub(app).publish(event, Some(sender));
         self.ring(woken);
         self.metrics.client_event();
         self.debug.emit(|| DebugEvent::client(app, event));
+        if self.sink().wants(app) {
+            self.sink().emit(app, HubEvent::client_event(event, sender));
+        }
         delivered
+    }
+
+    /// Subscribes a connection (see [`AppHub::subscribe`]); the event sink hears what changed.
+    pub fn subscribe(
+        &self,
+        app: &App,
+        conn: &Arc<Connection>,
+        channel: &ChannelName,
+        member: Option<MemberData>,
+    ) -> Transition {
+        let counts = app.settings.subscription_count_events;
+        let report = |t: &Transition| self.report(app, t);
+        self.app_hub(app)
+            .subscribe(conn, channel, member, counts, report)
+    }
+
+    /// Unsubscribes a connection (see [`AppHub::unsubscribe`]); the event sink hears what changed.
+    pub fn unsubscribe(&self, app: &App, socket_id: SocketId, channel: &ChannelName) -> Transition {
+        let counts = app.settings.subscription_count_events;
+        let report = |t: &Transition| self.report(app, t);
+        self.app_hub(app)
+            .unsubscribe(socket_id, channel, counts, report)
+    }
+
+    fn report(&self, app: &App, transition: &Transition) {
+        let sink = self.sink();
+        if !sink.wants(app) {
+            return;
+        }
+        for event in HubEvent::from_transition(transition) {
+            sink.emit(app, event);
+        }
     }
 
     /// Closes every local connection acting for `user` with 4009, at the app's server's request;

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::webhooks::WebhookEndpoint;
+
 /// What an app allows; every field has the documented default, so a config names only what it changes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -40,6 +42,9 @@ pub struct AppSettings {
     /// How long the private key replaced by `lattestream apps rotate` stays valid beside the new one.
     #[serde(with = "humantime_serde")]
     pub key_rotation_grace: Duration,
+    /// Where this app's webhooks go (none by default).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookEndpoint>,
 }
 
 impl Default for AppSettings {
@@ -60,6 +65,7 @@ impl Default for AppSettings {
             pusher_max_payload_bytes: 10 * 1024,
             rate_limits: RateLimits::default(),
             key_rotation_grace: Duration::from_secs(3600),
+            webhooks: Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ pub use credential::{Credential, CredentialError, Grant, resolve_credential};
 pub use discovery::{
     DISCOVERY_TOKEN_LIFETIME, DiscoveryError, discovery_token, verify_discovery_token,
 };
-pub use keys::{KeyKind, Secret, generate_key, generate_secret, hmac_hex, verify_hex};
+pub use keys::{KeyKind, Secret, generate_key, generate_secret, hmac_bytes, hmac_hex, verify_hex};
 pub use nonce::{MemoryNonceStore, NONCE_TTL, NonceError, NonceStore, RedisNonceStore};
 pub use request::{MAX_NONCE_LEN, MAX_SKEW, SignatureError, SignedRequest};
 pub use token::{

@@ -15,6 +15,7 @@ pub mod pusher;
 mod signed;
 mod threads;
 mod token;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub fn router(node: Arc<Node>, config: &HttpConfig) -> Router {
             "/users/{user_id}/terminate_connections",
             post(terminate_user),
         )
+        .route("/webhooks/dead_letters", get(webhooks::list))
+        .route("/webhooks/dead_letters/replay", post(webhooks::replay))
+        .route("/webhooks/dead_letters/discard", post(webhooks::discard))
         .route("/discover", get(discover::discover))
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -112,7 +116,11 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    state.node.metrics().render()
+    let mut text = state.node.metrics().render();
+    if let Some(webhooks) = state.node.webhooks() {
+        text.push_str(&webhooks.render_metrics());
+    }
+    text
 }
 
 /// `POST /users/{user_id}/terminate_connections`: our private-key call, or the same call signed the

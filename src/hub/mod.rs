@@ -9,6 +9,7 @@ mod connection;
 mod encoded;
 mod log;
 mod outbox;
+mod transition;
 mod users;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use connection::Connection;
 pub use encoded::Encoded;
 pub use log::{ChannelLog, Read, Slot, Woken};
 pub use outbox::{Outbox, Pushed, ReadyLog, Sink};
+pub use transition::{Direction, Transition};
 pub use users::Users;
 
 use crate::metrics::Metrics;
@@ -165,13 +167,16 @@ impl AppHub {
     /// Subscribes `conn`, queueing its `subscription_succeeded` (with the roster on presence channels)
     /// before any later event, the cached event (or `cache_miss`) on cache channels, `member_added` to
     /// the others when its user is new, and the new `subscription_count` when `count_events` is on.
+    /// Returns what changed; `report` sees it first, while the channel is still locked, so one
+    /// channel's transitions reach it in the order they happened.
     pub fn subscribe(
         &self,
         conn: &Arc<Connection>,
         channel: &ChannelName,
         member: Option<MemberData>,
         count_events: bool,
-    ) {
+        report: impl FnOnce(&Transition),
+    ) -> Transition {
         let mut state = self.channel_mut(channel);
         let user = member.as_ref().map(|m| m.user_id.clone());
         let added = state.add_subscriber(conn, user.clone());
@@ -188,9 +193,7 @@ impl AppHub {
             channel: channel.as_str(),
             presence,
         });
-        if channel.is_cache() {
-            self.replay_cache(conn, channel);
-        }
+        let cache_miss = channel.is_cache() && !self.replay_cache(conn, channel);
         if count_events && added {
             announce_count(&state, channel);
         }
@@ -202,6 +205,16 @@ impl AppHub {
             };
             broadcast(&state, &Encoded::new(added), Some(conn.socket_id));
         }
+        let transition = Transition {
+            changed: added,
+            occupancy: added && state.subscribers.len() == 1,
+            member: user.filter(|_| joined_new_user),
+            subscriptions: state.subscribers.len(),
+            cache_miss,
+            ..Transition::none(channel, Direction::Subscribed)
+        };
+        report(&transition);
+        transition
     }
 
     /// Subscribes a connection without telling it (server-to-user channels after a sign-in).
@@ -209,13 +222,18 @@ impl AppHub {
         self.channel_mut(channel).add_subscriber(conn, None);
     }
 
-    fn replay_cache(&self, conn: &Connection, channel: &ChannelName) {
+    /// Sends the channel's cached event, or `cache_miss`; true when there was an event.
+    fn replay_cache(&self, conn: &Connection, channel: &ChannelName) -> bool {
         match self.cache.last(channel) {
             Some((event, _)) => conn.send(&ServerMessage::Event(&event)),
-            None => conn.send(&ServerMessage::CacheMiss {
-                channel: channel.as_str(),
-            }),
+            None => {
+                conn.send(&ServerMessage::CacheMiss {
+                    channel: channel.as_str(),
+                });
+                return false;
+            }
         };
+        true
     }
 
     /// Signed-in users and watchlists.
@@ -229,20 +247,24 @@ impl AppHub {
     }
 
     /// Unsubscribes a connection; sends `member_removed` when it was its user's last connection, and
-    /// the new `subscription_count` when `count_events` is on. Returns whether it was subscribed.
+    /// the new `subscription_count` when `count_events` is on. Returns what changed (`changed` is
+    /// false when it was not subscribed); `report` sees a change first, while the channel is locked.
     pub fn unsubscribe(
         &self,
         socket_id: SocketId,
         channel: &ChannelName,
         count_events: bool,
-    ) -> bool {
+        report: impl FnOnce(&Transition),
+    ) -> Transition {
+        let unchanged = || Transition::none(channel, Direction::Unsubscribed);
         let Some(mut state) = self.channels.get_mut(channel) else {
-            return false;
+            return unchanged();
         };
         let Some(sub) = state.remove_subscriber(socket_id) else {
-            return false;
+            return unchanged();
         };
-        if let Some(user) = sub.user.as_ref().filter(|u| state.leave(u)) {
+        let left = sub.user.filter(|u| state.leave(u));
+        if let Some(user) = &left {
             let removed = ServerMessage::MemberRemoved {
                 channel: channel.as_str(),
                 user_id: user,
@@ -253,12 +275,20 @@ impl AppHub {
             announce_count(&state, channel);
         }
         let empty = state.subscribers.is_empty();
+        let transition = Transition {
+            changed: true,
+            occupancy: empty,
+            member: left,
+            subscriptions: state.subscribers.len(),
+            ..unchanged()
+        };
+        report(&transition);
         drop(state);
         if empty {
             self.channels
                 .remove_if(channel, |_, s| s.subscribers.is_empty());
         }
-        true
+        transition
     }
 
     /// Appends `event` to the channel's log for every subscriber but `except`; returns how many

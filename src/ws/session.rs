@@ -280,11 +280,8 @@ impl Session {
     fn leave_all(&mut self) {
         self.sign_out();
         for (channel, _) in self.channels.drain(..) {
-            self.app_hub.unsubscribe(
-                self.conn.socket_id,
-                &channel,
-                self.app.settings.subscription_count_events,
-            );
+            self.node
+                .unsubscribe(&self.app, self.conn.socket_id, &channel);
         }
         self.app_hub.remove_connection(self.conn.socket_id);
     }

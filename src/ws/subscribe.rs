@@ -19,12 +19,7 @@ impl Session {
             Ok((channel, member)) => {
                 let user = member.as_ref().map(|m| m.user_id.clone());
                 let known = self.channels.iter().any(|(c, _)| *c == channel);
-                self.app_hub.subscribe(
-                    &self.conn,
-                    &channel,
-                    member,
-                    self.app.settings.subscription_count_events,
-                );
+                self.node.subscribe(&self.app, &self.conn, &channel, member);
                 if !known {
                     self.channels.push((channel, user));
                 }
@@ -119,11 +114,8 @@ impl Session {
         };
         if let Some(index) = self.channels.iter().position(|(c, _)| *c == channel) {
             self.channels.swap_remove(index);
-            self.app_hub.unsubscribe(
-                self.conn.socket_id,
-                &channel,
-                self.app.settings.subscription_count_events,
-            );
+            self.node
+                .unsubscribe(&self.app, self.conn.socket_id, &channel);
         }
     }
 }

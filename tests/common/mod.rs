@@ -3,8 +3,10 @@
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod process;
 pub mod pusher_sign;
 pub mod raw;
+pub mod receiver;
 pub mod redis;
 pub mod signed;
 
@@ -48,8 +50,10 @@ pub fn test_config() -> Config {
     };
     Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        // Only the configuration's apps: nothing written to disk.
+        // Only the configuration's apps: nothing written to disk (nor read from the checkout's ./data,
+        // where a developer's server may have left a webhook queue).
         database_url: Some(lattestream::config::Sensitive::new("sqlite::memory:")),
+        data_dir: std::env::temp_dir().join(format!("ls-test-{}", uuid::Uuid::new_v4())),
         apps: vec![
             app("1", KEY, SECRET, first),
             app("2", OTHER_KEY, OTHER_SECRET, AppSettings::default()),

@@ -20,9 +20,9 @@ def _binary():
     return os.path.abspath(os.environ.get("LATTESTREAM_BIN", default))
 
 
-@pytest.fixture(scope="module")
-def server():
-    """Starts the server binary with one app from the environment; yields its port; stops it."""
+def spawn_server(extra_env=None):
+    """Starts the server binary with one app from the environment (plus `extra_env`); returns the
+    process and its port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LATTESTREAM_")}
     env.update(
         LATTESTREAM_APP_ID=APP_ID,
@@ -33,6 +33,7 @@ def server():
         LATTESTREAM_LOG="info",
         NO_COLOR="1",
     )
+    env.update(extra_env or {})
     data_dir = tempfile.mkdtemp(prefix="ls-pycompat-")
     args = [_binary(), "--addr", "127.0.0.1:0", "--data-dir", data_dir]
     proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -44,6 +45,13 @@ def server():
             break
     assert port, "the server did not report its address"
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+    return proc, port
+
+
+@pytest.fixture(scope="module")
+def server():
+    """Starts the server binary with one app from the environment; yields its port; stops it."""
+    proc, port = spawn_server()
     yield port
     proc.terminate()
     proc.wait(timeout=15)

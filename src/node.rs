@@ -13,7 +13,7 @@ use crate::auth::{MemoryNonceStore, NonceStore};
 use crate::config::{DiscoveryConfig, WebSocketConfig};
 use crate::debug::{DebugEvent, DebugEvents};
 use crate::events::{EventSink, HubEvent, NoSink};
-use crate::hub::{AppHub, Connection, Hub, MemberData, Transition, Woken};
+use crate::hub::{AppHub, Connection, Hub, MemberData, PresenceFull, Transition, Woken};
 use crate::metrics::Metrics;
 use crate::protocol::{AppId, ChannelName, CloseCode, Event, SocketId};
 use crate::ratelimit::{MemoryRateLimiter, RateLimiter};
@@ -251,11 +251,14 @@ impl Node {
         conn: &Arc<Connection>,
         channel: &ChannelName,
         member: Option<MemberData>,
-    ) -> Transition {
-        let counts = app.settings.subscription_count_events;
+    ) -> Result<Transition, PresenceFull> {
+        let limits = (
+            app.settings.subscription_count_events,
+            app.settings.max_presence_members,
+        );
         let report = |t: &Transition| self.report(app, t);
         self.app_hub(app)
-            .subscribe(conn, channel, member, counts, report)
+            .subscribe(conn, channel, member, limits, report)
     }
 
     /// Unsubscribes a connection (see [`AppHub::unsubscribe`]); the event sink hears what changed.

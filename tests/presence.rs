@@ -114,3 +114,53 @@ async fn numeric_user_ids_are_accepted_as_strings() {
     let ok = c.subscribe("presence-n", Some(r#"{"user_id":42}"#)).await;
     assert_eq!(data_of(&ok)["presence"]["ids"], json!(["42"]));
 }
+
+/// Presence caps (app settings, soketi's defaults): a new user past `max_presence_members` is refused
+/// with `LimitReached` while another connection of a present user still joins, and a `user_info`
+/// over `max_presence_user_info_bytes` is refused with `InvalidChannelData`. Nothing else changes.
+#[tokio::test]
+async fn presence_channels_cap_members_and_user_info() {
+    let mut config = common::test_config();
+    config.apps[0].settings.max_presence_members = 2;
+    config.apps[0].settings.max_presence_user_info_bytes = 64;
+    let server = TestServer::with_config(config).await;
+    let data = |user: &str| format!(r#"{{"user_id":"{user}"}}"#);
+    let mut a = server.pusher().await;
+    a.subscribe("presence-small", Some(&data("alice"))).await;
+    let mut b = server.lattestream(common::KEY).await;
+    b.subscribe("presence-small", Some(&data("bob"))).await;
+    let mut carol = server.pusher().await;
+    let auth = common::sign(&carol.socket_id, "presence-small", Some(&data("carol")));
+    carol
+        .subscribe_with("presence-small", Some(auth), Some(data("carol")))
+        .await;
+    let refused = carol.expect("pusher:subscription_error").await;
+    let refusal = data_of(&refused);
+    assert_eq!(
+        (refusal["type"].as_str(), refusal["status"].as_u64()),
+        (Some("LimitReached"), Some(403))
+    );
+    let mut alice_again = server.pusher().await;
+    alice_again
+        .subscribe("presence-small", Some(&data("alice")))
+        .await;
+    let big = format!(
+        r#"{{"user_id":"dave","user_info":{{"bio":"{}"}}}}"#,
+        "x".repeat(100)
+    );
+    let mut dave = server.pusher().await;
+    let auth = common::sign(&dave.socket_id, "presence-big", Some(&big));
+    dave.subscribe_with("presence-big", Some(auth), Some(big))
+        .await;
+    let refused = dave.expect("pusher:subscription_error").await;
+    assert_eq!(data_of(&refused)["type"], "InvalidChannelData");
+    let members = server.get("/channels/presence-small", common::SECRET).await;
+    assert_eq!(members.body["user_count"], 2);
+    assert_eq!(
+        server
+            .get("/channels/presence-big", common::SECRET)
+            .await
+            .body["occupied"],
+        false
+    );
+}

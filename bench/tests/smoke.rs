@@ -128,8 +128,15 @@ fn fanout_delivers_everything_on_lattestream_server() {
 fn serving_address(stderr: std::process::ChildStderr) -> String {
     let mut lines = BufReader::new(stderr).lines();
     let addr = loop {
-        let line = lines.next().expect("the server logs where it serves").unwrap();
-        if let Some(rest) = line.split("addr=").nth(1).filter(|_| line.contains("is serving")) {
+        let line = lines
+            .next()
+            .expect("the server logs where it serves")
+            .unwrap();
+        if let Some(rest) = line
+            .split("addr=")
+            .nth(1)
+            .filter(|_| line.contains("is serving"))
+        {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };

@@ -20,6 +20,12 @@ pub struct AppSettings {
     pub subscription_count_events: bool,
     /// Whether signed-in users with a `watchlist` hear when watched users come and go.
     pub watchlist_events: bool,
+    /// Most distinct users on one presence channel; a new user past it is refused (`LimitReached`).
+    /// Pusher's and soketi's default is 100: every join sends the whole roster to the joiner.
+    pub max_presence_members: usize,
+    /// Largest `user_info` of a presence member, bytes of JSON (soketi's default is 2 KB); larger is
+    /// refused (`InvalidChannelData`).
+    pub max_presence_user_info_bytes: usize,
     /// Most simultaneous connections (`None`: no limit).
     pub max_connections: Option<u32>,
     /// Most channels in one `POST /events`.
@@ -55,6 +61,8 @@ impl Default for AppSettings {
             client_events_per_second: 10,
             subscription_count_events: false,
             watchlist_events: false,
+            max_presence_members: 100,
+            max_presence_user_info_bytes: 2048,
             max_connections: None,
             max_event_channels: 10,
             max_batch_events: 10,

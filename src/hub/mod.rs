@@ -102,6 +102,11 @@ pub struct MemberInfo {
     pub socket_id: SocketId,
 }
 
+/// A presence channel has as many users as the app allows (the limit is carried).
+#[derive(Debug, thiserror::Error)]
+#[error("the presence channel is full ({0} members)")]
+pub struct PresenceFull(pub usize);
+
 /// The app has as many connections as it may have.
 #[derive(Debug, thiserror::Error)]
 #[error("over connection quota")]
@@ -169,15 +174,26 @@ impl AppHub {
     /// the others when its user is new, and the new `subscription_count` when `count_events` is on.
     /// Returns what changed; `report` sees it first, while the channel is still locked, so one
     /// channel's transitions reach it in the order they happened.
+    /// A new user on a presence channel that already has `max_members` users is refused, and nothing
+    /// changes.
     pub fn subscribe(
         &self,
         conn: &Arc<Connection>,
         channel: &ChannelName,
         member: Option<MemberData>,
-        count_events: bool,
+        (count_events, max_members): (bool, usize),
         report: impl FnOnce(&Transition),
-    ) -> Transition {
+    ) -> Result<Transition, PresenceFull> {
         let mut state = self.channel_mut(channel);
+        if let Some(m) = &member {
+            let new_user = !state.members.contains_key(&m.user_id);
+            if new_user && state.members.len() >= max_members {
+                drop(state);
+                self.channels
+                    .remove_if(channel, |_, s| s.subscribers.is_empty());
+                return Err(PresenceFull(max_members));
+            }
+        }
         let user = member.as_ref().map(|m| m.user_id.clone());
         let added = state.add_subscriber(conn, user.clone());
         let joined_new_user = match (&member, added) {
@@ -214,7 +230,7 @@ impl AppHub {
             ..Transition::none(channel, Direction::Subscribed)
         };
         report(&transition);
-        transition
+        Ok(transition)
     }
 
     /// Subscribes a connection without telling it (server-to-user channels after a sign-in).

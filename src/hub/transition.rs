@@ -82,12 +82,18 @@ mod tests {
         let ch = ChannelName::parse("presence-room").unwrap();
         let (a, b) = (conn(1), conn(2));
         let mut seen = Vec::new();
-        let first = hub.subscribe(&a, &ch, alice(), false, |t| seen.push(t.clone()));
+        let first = hub
+            .subscribe(&a, &ch, alice(), (false, 100), |t| seen.push(t.clone()))
+            .unwrap();
         assert!(first.changed && first.occupancy);
         assert_eq!(first.member.as_deref(), Some("alice"));
-        let second = hub.subscribe(&b, &ch, alice(), false, |t| seen.push(t.clone()));
+        let second = hub
+            .subscribe(&b, &ch, alice(), (false, 100), |t| seen.push(t.clone()))
+            .unwrap();
         assert!(second.changed && !second.occupancy && second.member.is_none());
-        let again = hub.subscribe(&b, &ch, alice(), false, |_| {});
+        let again = hub
+            .subscribe(&b, &ch, alice(), (false, 100), |_| {})
+            .unwrap();
         assert!(!again.changed, "a repeated subscribe changes nothing");
         let out = hub.unsubscribe(a.socket_id, &ch, false, |t| seen.push(t.clone()));
         assert!(out.changed && !out.occupancy && out.member.is_none());
@@ -102,7 +108,9 @@ mod tests {
     fn a_cache_channel_with_nothing_cached_reports_a_miss() {
         let hub = AppHub::new(8);
         let ch = ChannelName::parse("cache-news").unwrap();
-        let t = hub.subscribe(&conn(1), &ch, None, false, |_| {});
+        let t = hub
+            .subscribe(&conn(1), &ch, None, (false, 100), |_| {})
+            .unwrap();
         assert!(t.cache_miss && t.occupancy);
     }
 }

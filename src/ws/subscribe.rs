@@ -16,24 +16,31 @@ impl Session {
     /// Handles a subscribe frame: succeeds, or answers `subscription_error` and keeps the connection.
     pub(super) fn subscribe(&mut self, request: SubscribeRequest) {
         match self.admit(&request) {
-            Ok((channel, member)) => {
-                let user = member.as_ref().map(|m| m.user_id.clone());
-                let known = self.channels.iter().any(|(c, _)| *c == channel);
-                self.node.subscribe(&self.app, &self.conn, &channel, member);
-                if !known {
-                    self.channels.push((channel, user));
-                }
-            }
-            Err(Refusal(kind, error, status)) => {
-                let channel = &request.channel;
-                self.conn.send(&ServerMessage::SubscriptionError {
-                    channel,
-                    kind,
-                    error: &error,
-                    status,
-                });
-            }
+            Ok((channel, member)) => self.join(channel, member),
+            Err(refusal) => self.refuse(&request.channel, refusal),
         }
+    }
+
+    /// Joins an admitted channel, unless it is a presence channel that is full.
+    fn join(&mut self, channel: ChannelName, member: Option<MemberData>) {
+        let user = member.as_ref().map(|m| m.user_id.clone());
+        let known = self.channels.iter().any(|(c, _)| *c == channel);
+        if let Err(full) = self.node.subscribe(&self.app, &self.conn, &channel, member) {
+            let refusal = Refusal("LimitReached", full.to_string(), 403);
+            return self.refuse(channel.as_str(), refusal);
+        }
+        if !known {
+            self.channels.push((channel, user));
+        }
+    }
+
+    fn refuse(&self, channel: &str, Refusal(kind, error, status): Refusal) {
+        self.conn.send(&ServerMessage::SubscriptionError {
+            channel,
+            kind,
+            error: &error,
+            status,
+        });
     }
 
     fn admit(
@@ -73,7 +80,10 @@ impl Session {
             self.check_auth(&channel, data, request.auth.as_deref())?;
         }
         let member = match kind {
-            ChannelKind::Presence => Some(member_data(data)?),
+            ChannelKind::Presence => Some(member_data(
+                data,
+                self.app.settings.max_presence_user_info_bytes,
+            )?),
             _ => None,
         };
         Ok((channel, member))
@@ -133,8 +143,9 @@ fn missing_channel_data() -> Refusal {
     Refusal("InvalidChannelData", message.to_owned(), 400)
 }
 
-/// Parses presence channel data: `user_id` (string or number) is required, `user_info` optional.
-fn member_data(data: Option<&str>) -> Result<MemberData, Refusal> {
+/// Parses presence channel data: `user_id` (string or number) is required, `user_info` optional and
+/// at most `max_info` bytes of JSON.
+fn member_data(data: Option<&str>, max_info: usize) -> Result<MemberData, Refusal> {
     let bad = |m: &str| Refusal("InvalidChannelData", m.to_owned(), 400);
     let text = data.ok_or_else(missing_channel_data)?;
     let parsed: ChannelData<'_> =
@@ -147,6 +158,9 @@ fn member_data(data: Option<&str>) -> Result<MemberData, Refusal> {
         Ok(serde_json::Value::Number(n)) => n.to_string(),
         _ => return Err(bad("user_id must be a non-empty string or a number")),
     };
+    if parsed.user_info.is_some_and(|i| i.get().len() > max_info) {
+        return Err(bad(&format!("user_info is larger than {max_info} bytes")));
+    }
     let user_info = parsed
         .user_info
         .filter(|i| i.get() != "null")

@@ -23,6 +23,7 @@
 pub mod admin;
 pub mod apps;
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod debug;

@@ -80,6 +80,11 @@ impl SocketId {
         Self { node, seq }
     }
 
+    /// The node that accepted the connection.
+    pub fn node(&self) -> u32 {
+        self.node
+    }
+
     /// Parses `A.B` with two unsigned integers; anything else is not a socket id.
     pub fn parse(raw: &str) -> Option<Self> {
         let (a, b) = raw.split_once('.')?;

@@ -132,7 +132,8 @@ fn close_apps(node: &std::sync::Weak<Node>, gone: &[Arc<App>]) {
     if let Some(node) = node.upgrade() {
         for app in gone {
             tracing::info!(app = %app.id, "app deleted; closing its connections");
-            node.close_app(&app.id);
+            let (node, id) = (node.clone(), app.id.clone());
+            tokio::spawn(async move { node.close_app(&id).await });
         }
     }
 }
@@ -181,15 +182,13 @@ pub async fn serve(
     shutdown.await;
     let _ = stop.send(());
     let _ = accepting.await;
-    node.hub()
-        .all_connections()
-        .iter()
-        .for_each(|c| c.close(CloseCode::ReconnectNow));
+    node.close_all(CloseCode::ReconnectNow);
     let deadline = tokio::time::Instant::now() + drain;
     let _ = tokio::time::timeout_at(deadline, stop.closed()).await;
-    while !node.hub().all_connections().is_empty() && tokio::time::Instant::now() < deadline {
+    while node.local_connections() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    node.leave_cluster().await;
     if let Some(webhooks) = node.webhooks() {
         webhooks.flush().await;
         webhooks.stop();

@@ -14,6 +14,9 @@ pub struct Metrics {
     client_events: AtomicU64,
     bodies_in_flight: AtomicU64,
     redis_errors: AtomicU64,
+    bus_frames: AtomicU64,
+    cluster_errors: AtomicU64,
+    purged_nodes: AtomicU64,
 }
 
 impl Metrics {
@@ -37,6 +40,27 @@ impl Metrics {
         self.events_published.fetch_add(1, Ordering::Relaxed);
         self.frames_delivered
             .fetch_add(deliveries as u64, Ordering::Relaxed);
+    }
+
+    /// An envelope from another node was queued for `deliveries` local connections.
+    pub fn delivered_from_bus(&self, deliveries: usize) {
+        self.bus_frames
+            .fetch_add(deliveries as u64, Ordering::Relaxed);
+    }
+
+    /// A cluster backend (broker, presence store, control, cache) failed to answer.
+    pub fn cluster_error(&self) {
+        self.cluster_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// This node purged what a dead node held.
+    pub fn purged_node(&self) {
+        self.purged_nodes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many cluster backend calls failed so far.
+    pub fn cluster_errors(&self) -> u64 {
+        self.cluster_errors.load(Ordering::Relaxed)
     }
 
     /// A client event was relayed.
@@ -124,6 +148,24 @@ impl Metrics {
                 "counter",
                 "Redis commands that failed or timed out (rate limits then counted on this node, signed requests refused)",
                 self.redis_errors(),
+            ),
+            (
+                "lattestream_bus_frames_queued_total",
+                "counter",
+                "Frames queued for local connections from envelopes other nodes published",
+                self.bus_frames.load(Ordering::Relaxed),
+            ),
+            (
+                "lattestream_cluster_backend_errors_total",
+                "counter",
+                "Cluster backend calls (broker, presence, control, cache) that failed; local delivery went on",
+                self.cluster_errors(),
+            ),
+            (
+                "lattestream_dead_nodes_purged_total",
+                "counter",
+                "Dead nodes whose subscriptions and members this node removed",
+                self.purged_nodes.load(Ordering::Relaxed),
             ),
         ];
         let mut out = String::new();

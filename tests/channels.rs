@@ -75,13 +75,8 @@ async fn unsubscribed_clients_stop_receiving() {
         c.send(json!({"event": c.name("unsubscribe"), "data": {"channel": "room"}}))
             .await;
         let node = server.node.clone();
-        common::wait_until(|| {
-            node.apps()
-                .by_id("1")
-                .map(|a| node.app_hub(&a).channels().is_empty())
-                .unwrap()
-        })
-        .await;
+        let app = node.apps().by_id("1").unwrap();
+        common::eventually(|| async { node.channels(&app).await.unwrap().is_empty() }).await;
         assert_eq!(
             server.trigger("room", "after", json!({})).await["triggered"],
             0

@@ -45,8 +45,7 @@ async fn a_slow_consumer_is_closed_with_4100_and_others_get_everything() {
     // Once the client reads again, what was written reaches it, then the error and the close.
     assert_eq!(slow.expect_close_after_backlog().await, Some(4100));
     let app = server.node.apps().by_id("1").unwrap();
-    let hub = server.node.app_hub(&app);
-    common::wait_until(|| hub.connection_count() == 1).await;
+    common::wait_until(|| server.node.local_connection_count(&app) == 1).await;
 }
 
 /// A connection cut off as a slow consumer whose write of the backlog then stalls too is one slow
@@ -61,12 +60,11 @@ async fn a_slow_consumer_is_counted_once() {
     let mut slow = server.pusher().await;
     slow.subscribe("firehose", None).await;
     let app = server.node.apps().by_id("1").unwrap();
-    let hub = server.node.app_hub(&app);
     let blob = "x".repeat(30 * 1024);
-    while hub.connection_count() == 1 {
+    while server.node.local_connection_count(&app) == 1 {
         server.trigger("firehose", "chunk", json!(blob)).await;
     }
-    common::wait_until(|| hub.connection_count() == 0).await;
+    common::wait_until(|| server.node.local_connection_count(&app) == 0).await;
     assert_eq!(server.node.metrics().slow_consumers(), 1);
     drop(slow);
 }

@@ -59,7 +59,7 @@ async fn two_users_on_three_connections(dialect: Dialect) {
     nothing_pending(&server, &mut a1, channel).await;
 
     drop(a1);
-    common::wait_until(|| subscriptions(&server, channel) == 2).await;
+    common::eventually(|| async { subscriptions(&server, channel).await == 2 }).await;
     nothing_pending(&server, &mut b1, channel).await;
 
     drop(a2);
@@ -67,15 +67,11 @@ async fn two_users_on_three_connections(dialect: Dialect) {
     assert_eq!(member_id(&removed), "alice");
 }
 
-fn subscriptions(server: &TestServer, channel: &str) -> usize {
+async fn subscriptions(server: &TestServer, channel: &str) -> usize {
     let app = server.node.apps().by_id("1").unwrap();
     let name = lattestream::protocol::ChannelName::parse(channel).unwrap();
-    server
-        .node
-        .app_hub(&app)
-        .channel(&name)
-        .map(|c| c.subscriptions)
-        .unwrap_or(0)
+    let stats = server.node.channel(&app, &name).await.unwrap();
+    stats.map(|c| c.subscriptions).unwrap_or(0)
 }
 
 #[tokio::test]

@@ -188,7 +188,7 @@ async fn a_client_close_is_echoed_and_the_connection_leaves_its_channels() {
     };
     c.send_raw(Message::Close(Some(close))).await;
     assert_eq!(c.expect_close().await, Some(1000));
-    common::wait_until(|| server.node.hub().all_connections().is_empty()).await;
+    common::wait_until(|| server.node.local_connections() == 0).await;
 }
 
 #[tokio::test]

@@ -25,8 +25,7 @@ async fn a_valid_signin_succeeds_and_binds_the_user() {
     let ok = c.expect("pusher:signin_success").await;
     assert_eq!(data_of(&ok)["user_data"], user_data);
     let app = server.node.apps().by_id("1").unwrap();
-    let hub = server.node.app_hub(&app);
-    common::wait_until(|| hub.connections_of_user("u1").len() == 1).await;
+    common::wait_until(|| server.node.local_connections_of_user(&app, "u1") == 1).await;
 }
 
 #[tokio::test]

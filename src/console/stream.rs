@@ -85,7 +85,7 @@ async fn run(mut ws: Socket, node: Arc<Node>, id: String) {
     loop {
         let sent = tokio::select! {
             _ = ticks.tick() => match node.apps().contains(&app.id) {
-                true => send(&mut ws, &snapshot(&node, &app)).await,
+                true => send(&mut ws, &snapshot(&node, &app).await).await,
                 false => break,
             },
             entry = entries.recv() => match entry {
@@ -121,26 +121,28 @@ async fn send(ws: &mut Socket, value: &impl Serialize) -> bool {
     ws.send(Message::text(text)).await.is_ok()
 }
 
-/// Counts, then the channels (by name) with their presence members.
-fn snapshot(node: &Node, app: &App) -> serde_json::Value {
-    let hub = node.app_hub(app);
-    let mut channels = hub.channels();
-    channels.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+/// Counts, then the channels (by name) with their presence members; empty lists when the cluster's
+/// store cannot answer (the console shows the connection count regardless).
+async fn snapshot(node: &Node, app: &App) -> serde_json::Value {
+    let channels = node.channels(app).await.unwrap_or_default();
     let total = channels.len();
-    let listed: Vec<_> = channels
-        .iter()
-        .take(MAX_CHANNELS)
-        .map(|c| {
-            json!({"name": c.name.as_str(), "subscriptions": c.subscriptions, "users": c.users,
-                   "members": members(&hub, &c.name)})
-        })
-        .collect();
-    json!({"type": "snapshot", "connections": hub.connection_count(), "channel_count": total,
-           "channels": listed})
+    let mut listed = Vec::new();
+    for c in channels.iter().take(MAX_CHANNELS) {
+        let members = members(node, app, &c.name).await;
+        listed.push(
+            json!({"name": c.name.as_str(), "subscriptions": c.subscriptions,
+                           "users": c.users, "members": members}),
+        );
+    }
+    json!({"type": "snapshot", "connections": node.local_connection_count(app),
+           "channel_count": total, "channels": listed})
 }
 
-fn members(hub: &crate::hub::AppHub, channel: &ChannelName) -> Vec<serde_json::Value> {
-    let members = hub.members(channel);
+async fn members(node: &Node, app: &App, channel: &ChannelName) -> Vec<serde_json::Value> {
+    if channel.kind() != crate::protocol::ChannelKind::Presence {
+        return Vec::new();
+    }
+    let members = node.members(app, channel).await.unwrap_or_default();
     members
         .iter()
         .take(MAX_MEMBERS)

@@ -14,10 +14,11 @@ use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::guard::{RateHeaders, RequestMeta, private_call};
+use super::guard::{RateHeaders, RequestMeta, private_call_async};
 use super::{ApiError, AppState};
 use crate::apps::App;
-use crate::hub::{AppHub, ChannelInfo};
+use crate::cluster::ChannelStats;
+use crate::node::Node;
 use crate::protocol::{ChannelKind, ChannelName};
 use crate::ratelimit::Endpoint;
 
@@ -88,16 +89,16 @@ pub async fn list(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<ChannelList> {
-    private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
+    let endpoint = Some(Endpoint::Channels);
+    private_call_async(&state, &meta, body, endpoint, async |app| {
         let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
         let prefix = query.get("filter_by_prefix").map_or("", String::as_str);
-        let hub = state.node.app_hub(app);
-        let channels: Vec<_> = hub
-            .channels()
-            .into_iter()
-            .filter(|c| c.name.as_str().starts_with(prefix))
-            .map(|c| entry(&hub, c))
-            .collect();
+        let mut channels = Vec::new();
+        for stats in state.node.channels(&app).await? {
+            if stats.name.as_str().starts_with(prefix) {
+                channels.push(entry(&state.node, &app, stats).await?);
+            }
+        }
         let total_channels = channels.len();
         Ok(Json(ChannelList {
             channels,
@@ -114,15 +115,17 @@ pub async fn show(
     name: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<ChannelDetail> {
-    private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
+    let endpoint = Some(Endpoint::Channels);
+    private_call_async(&state, &meta, body, endpoint, async |app| {
         let channel = channel_name(name)?;
-        let hub = state.node.app_hub(app);
         let presence = is_presence(&channel);
-        let info = hub.channel(&channel);
-        let (subscriptions, users) = info.as_ref().map_or((0, 0), |i| (i.subscriptions, i.users));
-        let (member_count, members) = match info {
-            Some(info) => {
-                let e = entry(&hub, info);
+        let stats = state.node.channel(&app, &channel).await?;
+        let (subscriptions, users) = stats
+            .as_ref()
+            .map_or((0, 0), |i| (i.subscriptions, i.users));
+        let (member_count, members) = match stats {
+            Some(stats) => {
+                let e = entry(&state.node, &app, stats).await?;
                 (e.member_count, e.members)
             }
             None => (0, presence.then(Vec::new)),
@@ -146,15 +149,16 @@ pub async fn users(
     name: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<UserList> {
-    private_call(&state, &meta, body, Some(Endpoint::Channels), |app, _| {
+    let endpoint = Some(Endpoint::Channels);
+    private_call_async(&state, &meta, body, endpoint, async |app| {
         let channel = channel_name(name)?;
         if !is_presence(&channel) {
             return Err(ApiError::InvalidChannel(channel.to_string()));
         }
         let users = state
             .node
-            .app_hub(app)
-            .members(&channel)
+            .members(&app, &channel)
+            .await?
             .into_iter()
             .map(|m| User {
                 id: m.user_id.to_string(),
@@ -166,16 +170,17 @@ pub async fn users(
     .await
 }
 
-/// `POST /users/{user_id}/terminate_connections`: closes the user's connections with 4009.
+/// `POST /users/{user_id}/terminate_connections`: closes the user's connections with 4009, on every
+/// node; `terminated` counts those this node held.
 pub async fn terminate(
     State(state): State<AppState>,
     meta: RequestMeta,
     user: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<Terminated> {
-    private_call(&state, &meta, body, None, |app: &Arc<App>, _| {
+    private_call_async(&state, &meta, body, None, async |app: Arc<App>| {
         let Path(user) = user.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
-        let terminated = state.node.terminate_user(app, &user);
+        let terminated = state.node.terminate_user(&app, &user).await;
         tracing::info!(app = %app.id, terminated, "terminated a user's connections");
         Ok(Json(Terminated { terminated }))
     })
@@ -191,11 +196,15 @@ fn is_presence(channel: &ChannelName) -> bool {
     channel.kind() == ChannelKind::Presence
 }
 
-fn entry(hub: &AppHub, info: ChannelInfo) -> ChannelEntry {
-    let presence = is_presence(&info.name);
-    let members = presence.then(|| {
-        hub.members(&info.name)
-            .into_iter()
+/// One channel as listed: its member count and, on presence channels, its members.
+async fn entry(node: &Node, app: &App, stats: ChannelStats) -> Result<ChannelEntry, ApiError> {
+    let presence = is_presence(&stats.name);
+    let members = match presence {
+        true => Some(node.members(app, &stats.name).await?),
+        false => None,
+    };
+    let members = members.map(|list| {
+        list.into_iter()
             .map(|m| Member {
                 user_id: m.user_id.to_string(),
                 user_info: m.user_info.as_deref().map(RawValue::to_owned),
@@ -203,13 +212,13 @@ fn entry(hub: &AppHub, info: ChannelInfo) -> ChannelEntry {
             })
             .collect()
     });
-    ChannelEntry {
-        channel: info.name.to_string(),
+    Ok(ChannelEntry {
+        channel: stats.name.to_string(),
         member_count: if presence {
-            info.users
+            stats.users
         } else {
-            info.subscriptions
+            stats.subscriptions
         },
         members,
-    }
+    })
 }

@@ -166,6 +166,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::cluster::BackendError> for ApiError {
+    /// The cluster's shared state could not answer (Redis unreachable): retry shortly.
+    fn from(error: crate::cluster::BackendError) -> Self {
+        tracing::warn!(%error, "a query the cluster store answers failed");
+        Self::ServiceUnavailable
+    }
+}
+
 impl From<PublishError> for ApiError {
     fn from(error: PublishError) -> Self {
         use PublishError as P;

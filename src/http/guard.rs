@@ -84,20 +84,58 @@ pub async fn private_call_signed<T>(
     endpoint: Option<Endpoint>,
     handle: impl FnOnce(&Arc<App>, &[u8], bool) -> Result<T, ApiError>,
 ) -> (RateHeaders, Result<T, ApiError>) {
+    let (headers, caller) = gate(state, meta, body, endpoint).await;
+    let result = caller.and_then(|c| handle(&c.app, &c.body, c.signed));
+    (headers, result)
+}
+
+/// [`private_call`] for handlers that must wait on the node (queries the cluster answers): `handle`
+/// gets the app once the request passed the gate.
+pub async fn private_call_async<T, F, Fut>(
+    state: &AppState,
+    meta: &RequestMeta,
+    body: Result<Bytes, BytesRejection>,
+    endpoint: Option<Endpoint>,
+    handle: F,
+) -> (RateHeaders, Result<T, ApiError>)
+where
+    F: FnOnce(Arc<App>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let (headers, caller) = gate(state, meta, body, endpoint).await;
+    let result = match caller {
+        Ok(caller) => handle(caller.app).await,
+        Err(e) => Err(e),
+    };
+    (headers, result)
+}
+
+/// A request that passed the gate: its app, body, and whether the official SDK signed it.
+struct Caller {
+    app: Arc<App>,
+    body: Bytes,
+    signed: bool,
+}
+
+/// The gate itself, in its fixed order: body, key, rate limit, signature.
+async fn gate(
+    state: &AppState,
+    meta: &RequestMeta,
+    body: Result<Bytes, BytesRejection>,
+    endpoint: Option<Endpoint>,
+) -> (RateHeaders, Result<Caller, ApiError>) {
     let found = body_bytes(state, body).and_then(|b| Ok((authenticate(state, meta, &b)?, b)));
     let (app, body) = match found {
         Ok(found) => found,
         Err(e) => return (RateHeaders::default(), Err(e)),
     };
     let (headers, allowed) = limit(state, &app, endpoint).await;
-    let result = match allowed {
+    let signed = match allowed {
         Ok(()) => signed::check(state, &app, meta, &body).await,
         Err(refused) => Err(refused),
     };
-    (
-        headers,
-        result.and_then(|signed| handle(&app, &body, signed)),
-    )
+    let caller = signed.map(|signed| Caller { app, body, signed });
+    (headers, caller)
 }
 
 /// The app whose private key is in `Authorization` or, failing that, in the body's `api_key`.

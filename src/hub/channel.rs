@@ -1,5 +1,6 @@
-//! One channel's local state: its subscribers and, for presence channels, the member roster that counts
-//! each user once however many connections it has.
+//! One channel's local state: the subscribers on this node, each with its place in the channel's shared
+//! log and the presence member it joined as. Who is a member cluster-wide, and how many subscribe, is
+//! the presence store's business ([`crate::cluster::PresenceStore`]), not the hub's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,26 +20,18 @@ pub struct MemberData {
     pub user_info: Option<Arc<RawValue>>,
 }
 
-/// One subscriber: its place in the channel's log and, on presence channels, the user it joined as.
+/// One subscriber: its place in the channel's log and, on presence channels, the member it joined as
+/// (kept so the node can tell the store again after losing it).
 pub(super) struct Subscriber {
     pub slot: Slot,
-    pub user: Option<Arc<str>>,
+    pub member: Option<MemberData>,
 }
 
-/// A member of a presence channel and how many of its connections are subscribed.
-pub(super) struct Member {
-    pub info: Option<Arc<RawValue>>,
-    pub connections: u32,
-}
-
-/// Subscribers, roster and outgoing log of one channel.
+/// Subscribers and outgoing log of one channel.
 pub(super) struct ChannelState {
     pub subscribers: HashMap<SocketId, Subscriber>,
     /// What the channel's subscribers have yet to read.
     pub log: Arc<ChannelLog>,
-    pub members: HashMap<Arc<str>, Member>,
-    /// Join order of users, so member lists come back in a stable order.
-    pub order: Vec<Arc<str>>,
 }
 
 impl ChannelState {
@@ -47,20 +40,18 @@ impl ChannelState {
         Self {
             subscribers: HashMap::new(),
             log: Arc::new(ChannelLog::new(capacity)),
-            members: HashMap::new(),
-            order: Vec::new(),
         }
     }
 
     /// Adds a subscriber, reading the log from its next entry on, unless it is one already; true when
     /// it was added.
-    pub fn add_subscriber(&mut self, conn: &Arc<Connection>, user: Option<Arc<str>>) -> bool {
+    pub fn add_subscriber(&mut self, conn: &Arc<Connection>, member: Option<MemberData>) -> bool {
         if self.subscribers.contains_key(&conn.socket_id) {
             return false;
         }
         let slot = self.log.join(conn.clone());
         self.subscribers
-            .insert(conn.socket_id, Subscriber { slot, user });
+            .insert(conn.socket_id, Subscriber { slot, member });
         true
     }
 
@@ -69,67 +60,5 @@ impl ChannelState {
         let subscriber = self.subscribers.remove(&socket_id)?;
         self.log.leave(subscriber.slot);
         Some(subscriber)
-    }
-
-    /// Adds a member's connection; true when the user is new to the channel.
-    pub fn join(&mut self, member: &MemberData) -> bool {
-        if let Some(existing) = self.members.get_mut(&member.user_id) {
-            existing.connections += 1;
-            existing.info = member.user_info.clone();
-            return false;
-        }
-        self.members.insert(
-            member.user_id.clone(),
-            Member {
-                info: member.user_info.clone(),
-                connections: 1,
-            },
-        );
-        self.order.push(member.user_id.clone());
-        true
-    }
-
-    /// Removes a member's connection; true when it was the user's last.
-    pub fn leave(&mut self, user: &Arc<str>) -> bool {
-        let Some(member) = self.members.get_mut(user) else {
-            return false;
-        };
-        member.connections -= 1;
-        if member.connections > 0 {
-            return false;
-        }
-        self.members.remove(user);
-        self.order.retain(|u| u != user);
-        true
-    }
-
-    /// The roster in join order.
-    pub fn roster(&self) -> Vec<(&str, Option<&RawValue>)> {
-        let info = |u: &Arc<str>| self.members.get(u).and_then(|m| m.info.as_deref());
-        self.order.iter().map(|u| (u.as_ref(), info(u))).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn member(id: &str) -> MemberData {
-        MemberData {
-            user_id: id.into(),
-            user_info: None,
-        }
-    }
-
-    #[test]
-    fn a_user_on_several_connections_is_one_member() {
-        let mut ch = ChannelState::new(8);
-        assert!(ch.join(&member("u1")));
-        assert!(!ch.join(&member("u1")));
-        assert!(ch.join(&member("u2")));
-        assert_eq!(ch.roster().len(), 2);
-        assert!(!ch.leave(&"u1".into()));
-        assert!(ch.leave(&"u1".into()));
-        assert_eq!(ch.roster().iter().map(|m| m.0).collect::<Vec<_>>(), ["u2"]);
     }
 }

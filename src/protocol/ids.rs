@@ -164,6 +164,12 @@ impl ChannelName {
         &self.0
     }
 
+    /// Whether this is a user's server-to-user channel: joined silently at sign-in, never counted or
+    /// listed.
+    pub fn is_server_to_user(&self) -> bool {
+        self.0.starts_with('#')
+    }
+
     /// Whether the channel replays its last event to new subscribers.
     pub fn is_cache(&self) -> bool {
         let prefixes = [

@@ -28,7 +28,7 @@ impl ClientEventLimiter {
 
 impl Session {
     /// Relays a client event after every check the protocol asks for; never echoes it to the sender.
-    pub(super) fn client_event(&mut self, event: String, channel: &str, data: Box<RawValue>) {
+    pub(super) async fn client_event(&mut self, event: String, channel: &str, data: Box<RawValue>) {
         match self.check_client_event(&event, channel, &data) {
             Ok((channel, user_id)) => {
                 let event = Event {
@@ -37,7 +37,9 @@ impl Session {
                     data: Payload::Json(data),
                     user_id,
                 };
-                self.node.relay(&self.app, &event, self.conn.socket_id);
+                self.node
+                    .relay(&self.app, &event, self.conn.socket_id)
+                    .await;
             }
             Err((code, message)) => self.error(code, message),
         }
@@ -92,7 +94,7 @@ impl Session {
     /// `pusher:signin`: `auth` is `KEY:HEX` over `socket_id::user::user_data`; success binds the user to
     /// the connection, subscribes it to the user's server-to-user channel and registers its watchlist;
     /// failure closes with 4009.
-    pub(super) fn signin(&mut self, auth: &str, user_data: &str) {
+    pub(super) async fn signin(&mut self, auth: &str, user_data: &str) {
         let signed = format!("{}::user::{user_data}", self.conn.socket_id);
         let valid = auth.split_once(':').is_some_and(|(key, sig)| {
             key == self.app.key && self.app.secrets().any(|s| verify_hex(s, &signed, sig))
@@ -104,28 +106,26 @@ impl Session {
         self.sign_out();
         self.conn.set_user_id(&user.id);
         self.conn.send(&ServerMessage::SigninSuccess { user_data });
-        let channel = ChannelName::server_to_user(&user.id);
-        if !self.channels.iter().any(|(c, _)| *c == channel) {
-            self.app_hub.subscribe_silently(&self.conn, &channel);
-            self.channels.push((channel, None));
-        }
         let watchlist = if self.app.settings.watchlist_events {
             user.watchlist
         } else {
             Vec::new()
         };
-        self.app_hub
-            .users()
-            .sign_in(&self.conn, &user.id, &watchlist);
+        let node = &self.node;
+        let channel = node
+            .sign_in(&self.app, &self.conn, &user.id, &watchlist)
+            .await;
+        if !self.channels.iter().any(|(c, _)| *c == channel) {
+            self.channels.push((channel, None));
+        }
         self.signed_in = Some((user.id, watchlist));
     }
 
     /// Forgets this connection's sign-in, telling watchers if it was the user's last connection.
     pub(super) fn sign_out(&mut self) {
         if let Some((user, watchlist)) = self.signed_in.take() {
-            self.app_hub
-                .users()
-                .sign_out(self.conn.socket_id, &user, &watchlist);
+            self.node
+                .sign_out(&self.app, self.conn.socket_id, &user, &watchlist);
         }
     }
 }

@@ -107,11 +107,7 @@ async fn establish(
     if let Some(user) = &grant.user_id {
         conn.set_user_id(user);
     }
-    let app_hub = node.app_hub(&app);
-    if app_hub
-        .add_connection(conn.clone(), app.settings.max_connections)
-        .is_err()
-    {
+    if node.connect(&app, &conn).await.is_err() {
         return close_with(&mut socket, dialect, CloseCode::OverConnectionQuota).await;
     }
     node.metrics().connection_opened();
@@ -122,7 +118,7 @@ async fn establish(
     });
     // The session gets a task of its own, sized for the session alone: the handshake's larger state
     // ends with this task instead of being carried by every idle connection.
-    tokio::spawn(Session::new(node, app, app_hub, conn, grant).run(socket));
+    tokio::spawn(Session::new(node, app, conn, grant).run(socket));
 }
 
 /// Sends the error frame for `code` and closes with it.

@@ -4,6 +4,7 @@
 mod client_events;
 pub(crate) mod frame;
 mod handshake;
+mod inbound;
 mod keepalive;
 mod session;
 mod socket;

@@ -10,20 +10,21 @@ use tungstenite::Utf8Bytes;
 
 use super::client_events::ClientEventLimiter;
 use super::frame::Violation;
+use super::inbound::Inbound;
 use super::keepalive::{Due, KeepAlive};
 use super::socket::{Incoming, ReadError, Socket};
 use crate::apps::App;
 use crate::auth::Grant;
-use crate::hub::{AppHub, Connection, Read, ReadyLog};
+use crate::hub::{Connection, Read, ReadyLog};
 use crate::node::Node;
-use crate::protocol::{self, ChannelName, ClientMessage, CloseCode, ErrorCode, ServerMessage};
+use crate::protocol::{self, ChannelName, CloseCode, ServerMessage};
 
 /// Frames taken from one channel log per flush; a log with more rings again, so one busy channel
 /// cannot hold the connection's task (or its memory) for long.
 const FRAMES_PER_LOG_READ: usize = 64;
 
 /// What the loop does after handling something.
-enum Next {
+pub(super) enum Next {
     Continue,
     Stop,
 }
@@ -32,7 +33,6 @@ enum Next {
 pub struct Session {
     pub(super) node: Arc<Node>,
     pub(super) app: Arc<App>,
-    pub(super) app_hub: Arc<AppHub>,
     pub(super) conn: Arc<Connection>,
     pub(super) grant: Grant,
     /// Subscribed channels, with the presence user each was joined as.
@@ -45,17 +45,10 @@ pub struct Session {
 
 impl Session {
     /// A session for a registered connection.
-    pub fn new(
-        node: Arc<Node>,
-        app: Arc<App>,
-        app_hub: Arc<AppHub>,
-        conn: Arc<Connection>,
-        grant: Grant,
-    ) -> Self {
+    pub fn new(node: Arc<Node>, app: Arc<App>, conn: Arc<Connection>, grant: Grant) -> Self {
         Self {
             node,
             app,
-            app_hub,
             conn,
             grant,
             channels: Vec::new(),
@@ -87,7 +80,17 @@ impl Session {
                 }
                 readable = poll_fn(|cx| socket.poll_readable(cx)) => {
                     keepalive.heard();
-                    match readable.map(|()| self.read(&mut socket)) {
+                    let read = readable.map(|()| self.read(&mut socket));
+                    let read = match read {
+                        Ok((read, inbound)) if inbound.is_empty() => Ok(read),
+                        // Handled in order, one by one, waiting where the cluster must answer.
+                        Ok((read, inbound)) => {
+                            Box::pin(self.handle_all(inbound)).await;
+                            Ok(read)
+                        }
+                        Err(gone) => Err(gone),
+                    };
+                    match read {
                         Ok(Ok(next)) if !socket.has_control_output() => next,
                         Ok(Ok(next)) => {
                             if let Next::Stop = next {
@@ -127,23 +130,27 @@ impl Session {
             }
         }
         self.conn.outbox.detach();
-        self.leave_all();
+        Box::pin(self.leave_all()).await;
         self.node.metrics().connection_closed();
     }
 
-    /// Handles every message the socket has; returns the violation when the client broke RFC 6455.
-    fn read(&mut self, socket: &mut Socket) -> Result<Next, Violation> {
+    /// Reads every message the socket has, decoded, to be handled in order; with the violation when
+    /// the client broke RFC 6455 (after the messages that came before it).
+    fn read(&mut self, socket: &mut Socket) -> (Result<Next, Violation>, Vec<Inbound>) {
         let mut next = Next::Continue;
-        let result = socket.read_available(&mut |message| {
-            if let Next::Stop = self.on_message(message) {
-                next = Next::Stop;
-            }
+        let mut inbound = Vec::new();
+        let dialect = self.conn.dialect;
+        let result = socket.read_available(&mut |message| match message {
+            Incoming::Text(text) => inbound.push(Inbound::decode(dialect, text)),
+            Incoming::Binary => inbound.push(Inbound::binary()),
+            Incoming::Close => next = Next::Stop,
         });
-        match result {
+        let read = match result {
             Ok(()) => Ok(next),
             Err(ReadError::Gone) => Ok(Next::Stop),
             Err(ReadError::Violation(violation)) => Err(violation),
-        }
+        };
+        (read, inbound)
     }
 
     /// Fails the connection for a violation of RFC 6455: the replies to what the client sent before
@@ -228,62 +235,6 @@ impl Session {
                 Next::Stop
             }
         }
-    }
-
-    fn on_message(&mut self, message: Incoming<'_>) -> Next {
-        match message {
-            Incoming::Text(text) => match protocol::decode(self.conn.dialect, text) {
-                Ok(decoded) => self.handle(decoded),
-                Err(e) => self.error(ErrorCode::InvalidMessage, &e.to_string()),
-            },
-            Incoming::Binary => {
-                self.error(ErrorCode::InvalidMessage, "binary frames are not supported")
-            }
-            Incoming::Close => return Next::Stop,
-        }
-        Next::Continue
-    }
-
-    fn handle(&mut self, message: ClientMessage) {
-        match message {
-            ClientMessage::Subscribe(request) => self.subscribe(request),
-            ClientMessage::Unsubscribe { channel } => self.unsubscribe(&channel),
-            ClientMessage::Ping => {
-                self.conn.send(&ServerMessage::Pong);
-            }
-            ClientMessage::Pong => {}
-            ClientMessage::ClientEvent {
-                event,
-                channel,
-                data,
-            } => self.client_event(event, &channel, data),
-            ClientMessage::Signin { auth, user_data } => self.signin(&auth, &user_data),
-            ClientMessage::Batch(messages) => messages.into_iter().for_each(|m| match m {
-                Ok(message) => self.handle(message),
-                Err(e) => self.error(ErrorCode::InvalidMessage, &e.to_string()),
-            }),
-            ClientMessage::Connect { .. } => {
-                self.error(ErrorCode::InvalidMessage, "already connected")
-            }
-        }
-    }
-
-    /// Answers with an application error; the connection stays open.
-    pub(super) fn error(&self, code: ErrorCode, message: &str) {
-        self.conn.send(&ServerMessage::Error {
-            code: Some(code.code()),
-            message,
-        });
-    }
-
-    /// Removes every subscription and the connection itself from the hub.
-    fn leave_all(&mut self) {
-        self.sign_out();
-        for (channel, _) in self.channels.drain(..) {
-            self.node
-                .unsubscribe(&self.app, self.conn.socket_id, &channel);
-        }
-        self.app_hub.remove_connection(self.conn.socket_id);
     }
 }
 

@@ -7,31 +7,58 @@ use serde_json::value::RawValue;
 use super::session::Session;
 use crate::auth::verify_channel_auth;
 use crate::hub::MemberData;
-use crate::protocol::{ChannelKind, ChannelName, ServerMessage, SubscribeRequest};
+use crate::protocol::{
+    ChannelKind, ChannelName, PresenceSnapshot, ServerMessage, SubscribeRequest,
+};
 
 /// Why a subscription was refused: the `type`, message and status of `subscription_error`.
 struct Refusal(&'static str, String, u16);
 
 impl Session {
     /// Handles a subscribe frame: succeeds, or answers `subscription_error` and keeps the connection.
-    pub(super) fn subscribe(&mut self, request: SubscribeRequest) {
+    pub(super) async fn subscribe(&mut self, request: SubscribeRequest) {
         match self.admit(&request) {
-            Ok((channel, member)) => self.join(channel, member),
+            Ok((channel, member)) => self.join(channel, member).await,
             Err(refusal) => self.refuse(&request.channel, refusal),
         }
     }
 
-    /// Joins an admitted channel, unless it is a presence channel that is full.
-    fn join(&mut self, channel: ChannelName, member: Option<MemberData>) {
+    /// Joins an admitted channel, unless it is a presence channel that is full. A channel the
+    /// connection is on already is confirmed again, and nothing changes.
+    async fn join(&mut self, channel: ChannelName, member: Option<MemberData>) {
+        if self.channels.iter().any(|(c, _)| *c == channel) {
+            return self.confirm_again(&channel, member).await;
+        }
         let user = member.as_ref().map(|m| m.user_id.clone());
-        let known = self.channels.iter().any(|(c, _)| *c == channel);
-        if let Err(full) = self.node.subscribe(&self.app, &self.conn, &channel, member) {
+        let joined = self.node.subscribe(&self.app, &self.conn, &channel, member);
+        if let Err(full) = joined.await {
             let refusal = Refusal("LimitReached", full.to_string(), 403);
             return self.refuse(channel.as_str(), refusal);
         }
-        if !known {
-            self.channels.push((channel, user));
-        }
+        self.channels.push((channel, user));
+    }
+
+    /// `subscription_succeeded` again for a repeated subscribe, with the members of a presence channel.
+    async fn confirm_again(&self, channel: &ChannelName, member: Option<MemberData>) {
+        let members = match &member {
+            Some(_) => self
+                .node
+                .members(&self.app, channel)
+                .await
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let presence = member.as_ref().map(|m| PresenceSnapshot {
+            members: members
+                .iter()
+                .map(|m| (&*m.user_id, m.user_info.as_deref()))
+                .collect(),
+            me: &m.user_id,
+        });
+        self.conn.send(&ServerMessage::SubscriptionSucceeded {
+            channel: channel.as_str(),
+            presence,
+        });
     }
 
     fn refuse(&self, channel: &str, Refusal(kind, error, status): Refusal) {
@@ -118,14 +145,15 @@ impl Session {
     }
 
     /// Handles an unsubscribe frame; unknown channels are ignored, as in Pusher.
-    pub(super) fn unsubscribe(&mut self, channel: &str) {
+    pub(super) async fn unsubscribe(&mut self, channel: &str) {
         let Ok(channel) = ChannelName::parse(channel) else {
             return;
         };
         if let Some(index) = self.channels.iter().position(|(c, _)| *c == channel) {
             self.channels.swap_remove(index);
             self.node
-                .unsubscribe(&self.app, self.conn.socket_id, &channel);
+                .unsubscribe(&self.app, self.conn.socket_id, &channel)
+                .await;
         }
     }
 }

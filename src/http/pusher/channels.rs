@@ -24,10 +24,11 @@ async fn list_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, Push
     info.require_presence(prefix.starts_with("presence-"))?;
     let channels: Map<String, Value> = state
         .node
-        .app_hub(&signed.app)
-        .channels()
+        .channels(&signed.app)
+        .await
+        .map_err(unavailable)?
         .into_iter()
-        .filter(|c| !c.name.as_str().starts_with('#') && c.name.as_str().starts_with(prefix))
+        .filter(|c| !c.name.is_server_to_user() && c.name.as_str().starts_with(prefix))
         .map(|c| {
             (
                 c.name.to_string(),
@@ -55,12 +56,21 @@ async fn one_for(
     let channel = channel_name(&name)?;
     let info = Info::parse(signed.param("info"));
     info.require_presence(channel.kind() == ChannelKind::Presence)?;
-    let hub = state.node.app_hub(&signed.app);
-    let stats = hub.channel(&channel);
+    let node = &state.node;
+    let stats = node
+        .channel(&signed.app, &channel)
+        .await
+        .map_err(unavailable)?;
     let mut body = info.of(&channel, stats.as_ref());
     body.insert("occupied".into(), json!(stats.is_some()));
-    if let Some((event, left)) = info.cache.then(|| hub.cache().last(&channel)).flatten() {
-        body.insert("cache".into(), cache_entry(&event, left));
+    if info.cache {
+        let cached = node
+            .cached(&signed.app, &channel)
+            .await
+            .map_err(unavailable)?;
+        if let Some((event, left)) = cached {
+            body.insert("cache".into(), cache_entry(&event, left));
+        }
     }
     Ok(Json(Value::Object(body)))
 }
@@ -87,12 +97,19 @@ async fn users_for(
     }
     let users: Vec<Value> = state
         .node
-        .app_hub(&signed.app)
-        .members(&channel)
+        .members(&signed.app, &channel)
+        .await
+        .map_err(unavailable)?
         .iter()
         .map(|m| json!({ "id": &*m.user_id }))
         .collect();
     Ok(Json(json!({ "users": users })))
+}
+
+/// The cluster's store could not answer: 503, retry shortly.
+pub(super) fn unavailable(error: crate::cluster::BackendError) -> PusherError {
+    tracing::warn!(%error, "a query the cluster store answers failed");
+    PusherError::Unavailable
 }
 
 fn channel_name(raw: &str) -> Result<ChannelName, PusherError> {

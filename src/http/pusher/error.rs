@@ -65,6 +65,9 @@ pub enum PusherError {
     /// The client's address has too many bodies in flight.
     #[error("Too many requests in flight from this address")]
     TooManyPendingBodies,
+    /// The cluster's shared state could not answer.
+    #[error("Service unavailable: try again shortly")]
+    Unavailable,
     /// Over the app's rate limit for this endpoint (the same budget as our REST API's); carries the
     /// rate-limit headers and the seconds to wait.
     #[error("Rate limit exceeded: retry after {1} seconds")]
@@ -85,6 +88,7 @@ impl PusherError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) | Self::DataTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyPendingBodies | Self::RateLimited(..) => StatusCode::TOO_MANY_REQUESTS,
         }
     }

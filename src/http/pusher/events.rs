@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::Reply;
+use super::channels::unavailable;
 use super::error::PusherError;
 use super::info::Info;
 use super::signature::Signed;
@@ -18,7 +19,6 @@ use crate::http::publish::{
     Checked, Draft, PublishError, Rules, channel_names, check_batch_len, check_channels,
     check_event,
 };
-use crate::hub::AppHub;
 use crate::protocol::{ChannelName, Event, SocketId};
 
 #[derive(Deserialize)]
@@ -49,12 +49,14 @@ async fn trigger_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, P
     if info.is_empty() {
         return Ok(Json(json!({})));
     }
-    let hub = state.node.app_hub(app);
-    let attributes: Map<String, Value> = channels
-        .iter()
-        .map(|c| (c.to_string(), attributes(&hub, info, c)))
-        .collect();
-    Ok(Json(json!({ "channels": attributes })))
+    let mut listed = Map::new();
+    for channel in &channels {
+        listed.insert(
+            channel.to_string(),
+            attributes(state, app, info, channel).await?,
+        );
+    }
+    Ok(Json(json!({ "channels": listed })))
 }
 
 /// A trigger's body, checked: its channels, its event, and the `info` it asks for.
@@ -80,8 +82,18 @@ fn draft(name: Option<String>, data: Option<Box<RawValue>>, socket_id: Option<St
 }
 
 /// One channel's `info` attributes, counted after the publish.
-fn attributes(hub: &AppHub, info: Info, channel: &ChannelName) -> Value {
-    Value::Object(info.of(channel, hub.channel(channel).as_ref()))
+async fn attributes(
+    state: &AppState,
+    app: &App,
+    info: Info,
+    channel: &ChannelName,
+) -> Result<Value, PusherError> {
+    let stats = state
+        .node
+        .channel(app, channel)
+        .await
+        .map_err(unavailable)?;
+    Ok(Value::Object(info.of(channel, stats.as_ref())))
 }
 
 #[derive(Deserialize)]
@@ -113,12 +125,11 @@ async fn batch_for(state: &AppState, signed: &Signed) -> Result<Json<Value>, Pus
     if events.iter().all(|(_, _, info)| info.is_empty()) {
         return Ok(Json(json!({})));
     }
-    let hub = state.node.app_hub(app);
-    let attributes: Vec<Value> = events
-        .iter()
-        .map(|(event, _, info)| attributes(&hub, *info, &event.channel))
-        .collect();
-    Ok(Json(json!({ "batch": attributes })))
+    let mut listed = Vec::with_capacity(events.len());
+    for (event, _, info) in &events {
+        listed.push(attributes(state, app, *info, &event.channel).await?);
+    }
+    Ok(Json(json!({ "batch": listed })))
 }
 
 /// A batch's body, checked: its size and every event in it; an entry whose `channel` joins several

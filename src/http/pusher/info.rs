@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::error::PusherError;
-use crate::hub::ChannelInfo;
+use crate::cluster::ChannelStats;
 use crate::protocol::{ChannelKind, ChannelName};
 
 /// Which attributes were asked for.
@@ -46,7 +46,7 @@ impl Info {
 
     /// The asked attributes of one channel (zeros when it is unoccupied); `user_count` is given for
     /// presence channels only.
-    pub fn of(self, name: &ChannelName, channel: Option<&ChannelInfo>) -> Map<String, Value> {
+    pub fn of(self, name: &ChannelName, channel: Option<&ChannelStats>) -> Map<String, Value> {
         let mut map = Map::new();
         if self.user_count && name.kind() == ChannelKind::Presence {
             map.insert("user_count".into(), json!(channel.map_or(0, |c| c.users)));
@@ -67,7 +67,7 @@ mod tests {
     fn attributes_follow_the_channel_kind() {
         let info = Info::parse(Some("user_count,subscription_count,bogus"));
         let presence = ChannelName::parse("presence-a").unwrap();
-        let stats = ChannelInfo {
+        let stats = ChannelStats {
             name: presence.clone(),
             subscriptions: 3,
             users: 2,

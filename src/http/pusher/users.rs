@@ -24,7 +24,7 @@ async fn terminate_for(
     user_id: String,
     signed: &Signed,
 ) -> Result<Json<Value>, PusherError> {
-    state.node.terminate_user(&signed.app, &user_id);
+    state.node.terminate_user(&signed.app, &user_id).await;
     Ok(Json(json!({})))
 }
 
@@ -46,6 +46,6 @@ async fn terminate_unscoped_for(
     user_id: String,
     signed: &Signed,
 ) -> Result<Json<Value>, PusherError> {
-    state.node.terminate_user(&signed.app, &user_id);
+    state.node.terminate_user(&signed.app, &user_id).await;
     Ok(Json(json!({})))
 }

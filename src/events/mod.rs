@@ -1,13 +1,15 @@
 //! The one seam through which the outside world hears what happens on channels: occupancy and
-//! membership transitions (reported by the hub once, as it decides them), client events and cache
-//! misses. [`crate::node::Node`] holds one [`EventSink`] and feeds it; webhooks are one consumer.
-//! A cluster makes the same facts once per cluster by deciding them in its shared store and feeding
-//! the same sink.
+//! membership transitions (decided once, cluster-wide, by the presence store's atomic operations and
+//! reported by the node that ran them), client events and cache misses. [`crate::node::Node`] holds
+//! one [`EventSink`] and feeds it; webhooks are one consumer.
+
+mod transition;
 
 use std::sync::Arc;
 
+pub use transition::{Direction, Transition};
+
 use crate::apps::App;
-use crate::hub::{Direction, Transition};
 use crate::protocol::{ChannelKind, ChannelName, Event, Payload, SocketId};
 
 /// Something that happened on a channel, as webhooks name it.

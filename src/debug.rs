@@ -16,7 +16,8 @@ const CAPACITY: usize = 1024;
 /// Payload bytes an entry shows; longer payloads are cut (the console is for looking, not for replay).
 const SHOWN_BYTES: usize = 2048;
 
-/// The broadcast every console subscribes to.
+/// The broadcast every console subscribes to; clones share it (the webhook sender holds one).
+#[derive(Clone)]
 pub struct DebugEvents {
     sender: broadcast::Sender<Arc<DebugEvent>>,
 }

@@ -178,6 +178,7 @@ impl Node {
 
     /// Turns webhooks on: the service becomes the event sink; the first call wins.
     pub fn set_webhooks(&self, webhooks: Arc<Webhooks>) {
+        webhooks.show_in(self.debug.clone());
         self.set_event_sink(webhooks.sink());
         let _ = self.webhooks.set(webhooks);
     }

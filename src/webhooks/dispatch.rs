@@ -11,6 +11,7 @@ use super::endpoint::redacted;
 use super::queue::{Bury, EndpointKey, Failure, Queued};
 use super::retry::{Outcome, backoff, classify};
 use super::{EndpointState, Shared, now_ms, payload};
+use crate::debug::{DebugEvent, DebugKind};
 
 /// How often an idle endpoint looks at the queue anyway (for events another process put back).
 pub const POLL: Duration = Duration::from_secs(1);
@@ -158,14 +159,49 @@ async fn attempt(shared: &Shared, request: &Request) -> Outcome {
         Ok(response) => {
             let retry_after = response.headers().get("retry-after");
             let retry_after = retry_after.and_then(|v| v.to_str().ok());
-            classify(response.status().as_u16(), retry_after, SystemTime::now())
+            let status = response.status().as_u16();
+            show(shared, request, Ok(status));
+            classify(status, retry_after, SystemTime::now())
         }
-        Err(error) => Outcome::Retry {
-            reason: transport_reason(&error),
-            status: None,
-            after: None,
-        },
+        Err(error) => {
+            let reason = transport_reason(&error);
+            show(shared, request, Err(&reason));
+            Outcome::Retry {
+                reason,
+                status: None,
+                after: None,
+            }
+        }
     }
+}
+
+/// Puts one attempt on the console's debug stream (a no-op while no console watches).
+fn show(shared: &Shared, request: &Request, answer: Result<u16, &str>) {
+    let Some(debug) = shared.debug.get() else {
+        return;
+    };
+    debug.emit(|| {
+        let url = redacted(request.endpoint.url.as_str()).to_string();
+        let events = request.rows.iter().map(|r| r.name.clone()).collect();
+        let kind = match answer {
+            Ok(status) if (200..300).contains(&status) => DebugKind::WebhookSent {
+                url,
+                events,
+                status,
+            },
+            Ok(status) => DebugKind::WebhookFailed {
+                url,
+                events,
+                reason: format!("HTTP {status}"),
+            },
+            Err(reason) => DebugKind::WebhookFailed {
+                url,
+                events,
+                reason: reason.to_owned(),
+            },
+        };
+        DebugEvent::new(&request.app.id, kind)
+    });
 }
 
 /// A transport failure in words, without the URL (which may carry a token).

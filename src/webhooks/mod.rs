@@ -94,6 +94,8 @@ pub struct Shared {
     client: reqwest::Client,
     endpoints: Mutex<HashMap<EndpointKey, Arc<EndpointState>>>,
     tasks: Mutex<Vec<AbortHandle>>,
+    /// The node's debug stream, where the console sees each request sent or failed.
+    debug: std::sync::OnceLock<crate::debug::DebugEvents>,
 }
 
 impl Shared {
@@ -254,6 +256,13 @@ pub struct Webhooks {
     flushes: mpsc::Sender<oneshot::Sender<()>>,
 }
 
+impl Webhooks {
+    /// Shows every request sent or failed on the node's debug stream (the console); the first call wins.
+    pub fn show_in(&self, debug: crate::debug::DebugEvents) {
+        let _ = self.shared.debug.set(debug);
+    }
+}
+
 /// Why the webhook service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
@@ -303,6 +312,7 @@ impl Webhooks {
             metrics: WebhookMetrics::default(),
             endpoints: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
+            debug: std::sync::OnceLock::new(),
             config,
         });
         shared.refresh().await?;

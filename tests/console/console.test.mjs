@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import Pusher from 'pusher-js';
 
-import { startServer, APP_KEY, APP_SECRET } from '../compat/server.mjs';
+import { startServer, APP_ID, APP_KEY, APP_SECRET } from '../compat/server.mjs';
 
 const ADMIN_TOKEN = 'console-test-admin-token';
 const WAIT_MS = 10000;
@@ -23,10 +24,35 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 let server;
 let browser;
 let profile;
+let receiver;
 const clients = [];
 
+/** A webhook receiver: `/ok` accepts every request, `/fail` answers 500. */
+async function startReceiver() {
+  const http = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { res.statusCode = req.url === '/ok' ? 200 : 500; res.end(); });
+  });
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return http;
+}
+
+/** The test app, with two webhook endpoints on the receiver: one that accepts, one that fails. */
+function configWithWebhooks(port) {
+  return [
+    '[[apps]]', `id = "${APP_ID}"`, `key = "${APP_KEY}"`, `secret = "${APP_SECRET}"`, 'client_events = true',
+    '[[apps.webhooks]]', `url = "http://127.0.0.1:${port}/ok"`, 'secret = "console-hook-secret"',
+    '[[apps.webhooks]]', `url = "http://127.0.0.1:${port}/fail"`, 'secret = "console-hook-secret"',
+    '[apps.rate_limits]', 'enabled = false', '',
+  ].join('\n');
+}
+
 before(async () => {
-  server = await startServer({ env: { LATTESTREAM_ADMIN_TOKEN: ADMIN_TOKEN } });
+  receiver = await startReceiver();
+  server = await startServer({
+    env: { LATTESTREAM_ADMIN_TOKEN: ADMIN_TOKEN },
+    configToml: configWithWebhooks(receiver.address().port),
+  });
   profile = mkdtempSync(join(tmpdir(), 'lattestream-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -40,6 +66,7 @@ after(async () => {
   clients.forEach((c) => c.disconnect());
   await browser?.close();
   await server?.stop();
+  receiver?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
@@ -126,6 +153,11 @@ test('signed in with the private key: subscribers, the form reaching a client, R
   lobby.trigger('client-typing', { typing: true });
   await page.locator('#events li[data-type="client_event"]', { hasText: 'client-typing on presence-lobby' })
     .waitFor({ timeout: WAIT_MS });
+  // The channels occupied above were reported by webhook: one endpoint accepted, the other failed.
+  await page.locator('#events li[data-type="webhook_sent"]', { hasText: 'channel_occupied' })
+    .first().waitFor({ timeout: WAIT_MS });
+  await page.locator('#events li[data-type="webhook_failed"]', { hasText: 'HTTP 500' })
+    .first().waitFor({ timeout: WAIT_MS });
   await screenshot(page, 'console.png');
   await page.close();
 });

@@ -104,13 +104,18 @@ async fn health() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// `GET /ready`: 200 while the node's backends answer (today: the app store), 503 otherwise, so a
-/// load balancer stops sending new clients to a node that cannot see app changes.
+/// `GET /ready`: 200 while the node's backends answer (the app store, and in a cluster Redis), 503
+/// otherwise, so a load balancer stops sending new clients to a node that cannot see app changes or
+/// the other nodes.
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let ready = state.node.admin().is_none_or(|admin| admin.ready());
-    let (status, text) = match ready {
-        true => (StatusCode::OK, "ready"),
-        false => (StatusCode::SERVICE_UNAVAILABLE, "app store unreachable"),
+    let store = state.node.admin().is_none_or(|admin| admin.ready());
+    let (status, text) = match (store, state.node.cluster_ready()) {
+        (true, true) => (StatusCode::OK, "ready"),
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "app store unreachable"),
+        (true, false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "cluster backend (Redis) unreachable",
+        ),
     };
     (status, axum::Json(serde_json::json!({ "status": text })))
 }

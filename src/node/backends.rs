@@ -24,6 +24,8 @@ pub struct Backends {
     pub shared: bool,
     /// How often a shared node beats and looks for dead nodes.
     pub heartbeat: Duration,
+    /// Whether the broker's connection to the other nodes is up right now (for `/ready`).
+    pub bus_connected: Arc<dyn Fn() -> bool + Send + Sync>,
 }
 
 impl Backends {
@@ -36,6 +38,7 @@ impl Backends {
             cache: Arc::new(MemoryCache::default()),
             shared: false,
             heartbeat: Duration::from_secs(2),
+            bus_connected: Arc::new(|| true),
         }
     }
 }

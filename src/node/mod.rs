@@ -58,6 +58,8 @@ pub struct Node {
     admin: OnceLock<Arc<AppAdmin>>,
     /// A shared backend failed since the store last heard everything this node holds.
     stale: AtomicBool,
+    /// The last heartbeat reached the cluster (always true for a node that is its own cluster).
+    beating: AtomicBool,
 }
 
 impl Node {
@@ -118,7 +120,15 @@ impl Node {
             debug: DebugEvents::default(),
             admin: OnceLock::new(),
             stale: AtomicBool::new(false),
+            beating: AtomicBool::new(true),
         }
+    }
+
+    /// Whether this node reaches the cluster it belongs to: its last heartbeat got through and its
+    /// broker is connected (always true for a node that is its own cluster).
+    pub fn cluster_ready(&self) -> bool {
+        !self.backends.shared
+            || (self.beating.load(Ordering::Acquire) && (self.backends.bus_connected)())
     }
 
     /// Sends channel transitions, client events and cache misses to `sink`; the first call wins.

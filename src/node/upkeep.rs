@@ -34,8 +34,12 @@ impl Node {
     pub async fn upkeep_round(&self) {
         let known = match self.backends.control.heartbeat().await {
             Ok(known) => known,
-            Err(_) => return self.backend_failed("control"),
+            Err(_) => {
+                self.beating.store(false, Ordering::Release);
+                return self.backend_failed("control");
+            }
         };
+        self.beating.store(true, Ordering::Release);
         if !known || self.stale.swap(false, Ordering::AcqRel) {
             tracing::info!(
                 node = self.id,

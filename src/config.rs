@@ -187,6 +187,14 @@ pub struct RedisConfig {
     /// `docs/scaling.md`): a request never hangs on a lost Redis.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
+    /// How often a cluster member beats, re-asserts its state when the cluster lost it, and looks
+    /// for dead nodes.
+    #[serde(with = "humantime_serde")]
+    pub heartbeat: Duration,
+    /// A member silent this long is dead: another purges its connections and presence members, so
+    /// they are gone everywhere within `node_timeout + heartbeat`.
+    #[serde(with = "humantime_serde")]
+    pub node_timeout: Duration,
 }
 
 impl Default for RedisConfig {
@@ -195,6 +203,8 @@ impl Default for RedisConfig {
             url: None,
             key_prefix: "lattestream".into(),
             timeout: Duration::from_millis(500),
+            heartbeat: Duration::from_secs(2),
+            node_timeout: Duration::from_secs(6),
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum StartError {
     /// Redis is configured but could not be used.
     #[error(transparent)]
     Redis(#[from] self::redis::ConnectError),
+    /// The node could not join the cluster on Redis.
+    #[error(transparent)]
+    Cluster(#[from] cluster::redis::JoinError),
     /// The webhook queue could not be opened or an endpoint is invalid.
     #[error(transparent)]
     Webhooks(#[from] webhooks::WebhookError),
@@ -84,9 +87,12 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     if fixed.is_empty() && store.list().await?.is_empty() {
         create_first_app(&*store).await?;
     }
-    let node = Node::new(apps.clone(), config.websocket.clone())
-        .with_discovery(config.discovery.clone(), config.addr);
-    let node = Arc::new(shared_through_redis(node, &config.redis).await?);
+    let node = match config.redis.url {
+        None => Node::new(apps.clone(), config.websocket.clone()),
+        Some(_) => clustered(apps.clone(), config).await?,
+    };
+    let node = Arc::new(node.with_discovery(config.discovery.clone(), config.addr));
+    node.start_upkeep();
     let reloader = Reloader::new(
         store.clone(),
         fixed.clone(),
@@ -109,17 +115,28 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     Ok(node)
 }
 
-/// With `redis.url` set, the node's rate limits and signed-request nonces are the cluster's, kept in
-/// Redis; a Redis that does not answer stops the start. Without it, the node keeps them itself.
-async fn shared_through_redis(
-    node: Node,
-    config: &config::RedisConfig,
-) -> Result<Node, StartError> {
-    if config.url.is_none() {
-        return Ok(node);
-    }
-    let redis = self::redis::Redis::connect(config, node.metrics().clone()).await?;
-    tracing::info!(redis = %redis.url(), prefix = %config.key_prefix, "sharing rate limits and nonces through Redis");
+/// A node that is a member of the cluster on `redis.url`: its fan-out, presence, counts, cache, rate
+/// limits and signed-request nonces are the cluster's, kept in Redis. A Redis that does not answer
+/// stops the start: a node never goes on alone when it was told to share.
+async fn clustered(apps: Arc<Apps>, config: &Config) -> Result<Node, StartError> {
+    let mut shared = None;
+    let slot = &mut shared;
+    let settings = &config.redis;
+    let node = Node::clustered(
+        apps,
+        config.websocket.clone(),
+        move |metrics, deliver, handle| async move {
+            let redis = self::redis::Redis::connect(settings, metrics).await?;
+            let presence = Arc::new(cluster::MemoryPresence::default());
+            let joined =
+                cluster::redis::join(redis.clone(), settings, presence, deliver, handle).await?;
+            *slot = Some(redis);
+            Ok::<_, StartError>(joined)
+        },
+    )
+    .await?;
+    let redis = shared.expect("set when the node joined");
+    tracing::info!(redis = %redis.url(), prefix = %settings.key_prefix, node = node.id(), "joined the cluster through Redis");
     let limiter = ratelimit::RedisRateLimiter::new(redis.clone());
     let nonces = auth::RedisNonceStore::new(redis);
     Ok(node

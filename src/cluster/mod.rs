@@ -18,6 +18,7 @@ mod cache;
 mod control;
 mod envelope;
 mod presence;
+pub mod redis;
 
 #[cfg(test)]
 pub(crate) mod conformance;

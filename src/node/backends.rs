@@ -4,10 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+
 use crate::cluster::{
     Broker, ChannelCache, Control, MemoryBroker, MemoryCache, MemoryControl, MemoryPresence,
     PresenceStore,
 };
+
+/// Whether the bus is up, asked once per upkeep round.
+pub type CheckBus = Arc<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>;
 
 /// A node's backends.
 pub struct Backends {
@@ -24,8 +29,9 @@ pub struct Backends {
     pub shared: bool,
     /// How often a shared node beats and looks for dead nodes.
     pub heartbeat: Duration,
-    /// Whether the broker's connection to the other nodes is up right now (for `/ready`).
-    pub bus_connected: Arc<dyn Fn() -> bool + Send + Sync>,
+    /// Checks the broker's connection to the other nodes (and starts its reconnection when it was
+    /// down); the upkeep runs it every round and `/ready` reports the last answer.
+    pub check_bus: CheckBus,
 }
 
 impl Backends {
@@ -38,7 +44,7 @@ impl Backends {
             cache: Arc::new(MemoryCache::default()),
             shared: false,
             heartbeat: Duration::from_secs(2),
-            bus_connected: Arc::new(|| true),
+            check_bus: Arc::new(|| Box::pin(async { true })),
         }
     }
 }

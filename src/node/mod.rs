@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::runtime::Handle;
 
-pub use backends::Backends;
+pub use backends::{Backends, CheckBus};
 pub use channels::OverQuota;
 
 use crate::admin::AppAdmin;
@@ -60,6 +60,8 @@ pub struct Node {
     stale: AtomicBool,
     /// The last heartbeat reached the cluster (always true for a node that is its own cluster).
     beating: AtomicBool,
+    /// Whether the broker's connection was up at the last upkeep round.
+    bus_up: AtomicBool,
 }
 
 impl Node {
@@ -121,6 +123,7 @@ impl Node {
             admin: OnceLock::new(),
             stale: AtomicBool::new(false),
             beating: AtomicBool::new(true),
+            bus_up: AtomicBool::new(true),
         }
     }
 
@@ -128,7 +131,7 @@ impl Node {
     /// broker is connected (always true for a node that is its own cluster).
     pub fn cluster_ready(&self) -> bool {
         !self.backends.shared
-            || (self.beating.load(Ordering::Acquire) && (self.backends.bus_connected)())
+            || (self.beating.load(Ordering::Acquire) && self.bus_up.load(Ordering::Acquire))
     }
 
     /// Sends channel transitions, client events and cache misses to `sink`; the first call wins.

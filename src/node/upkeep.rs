@@ -32,6 +32,10 @@ impl Node {
 
     /// One round: beat, re-assert if needed, purge the dead.
     pub async fn upkeep_round(&self) {
+        let bus_up = (self.backends.check_bus)().await;
+        if !self.bus_up.swap(bus_up, Ordering::AcqRel) && bus_up {
+            self.stale.store(true, Ordering::Release);
+        }
         let known = match self.backends.control.heartbeat().await {
             Ok(known) => known,
             Err(_) => {

@@ -6,6 +6,11 @@
 //! | `PREFIX:rl:{APP}:ENDPOINT:m:WINDOW` | integer | rate limiter: requests of the minute `WINDOW` (unix minutes) | 1 s after the minute ends |
 //! | `PREFIX:rl:{APP}:ENDPOINT:s` | integer | rate limiter: the per-second burst's theoretical arrival time, µs | 1 s after the burst is refilled |
 //! | `PREFIX:nonce:{APP}:NONCE` | `"1"` | nonce store: a signed request's nonce, used once | 1,200 s (twice the 600 s clock skew) |
+//! | `PREFIX:bus:{APP}:CHANNEL` | pub/sub channel | broker: envelopes for a channel's subscribers on other nodes | — |
+//! | `PREFIX:control` | pub/sub channel | control: commands every node carries out (terminate a user, close an app) | — |
+//! | `PREFIX:nodes` | hash node → last beat (ms, Redis clock) | control: the live nodes | never; a dead node's field is removed by its purger |
+//! | `PREFIX:purge:NODE` | string (the purger) | control: who purges a dead node | 60 s |
+//! | `PREFIX:cache:{APP}:CHANNEL` | string (the event) | channel cache: a cache channel's last event | 30 minutes |
 //!
 //! `PREFIX` is `redis.key_prefix` (default `lattestream`), so clusters sharing one Redis never meet.
 //! `{APP}` (the app id, in braces) is a Redis Cluster hash tag: all of one app's keys hash to the
@@ -65,6 +70,36 @@ impl Keys {
     /// A nonce `app` used in a signed request.
     pub fn nonce(&self, app: &AppId, nonce: &str) -> String {
         format!("{}:nonce:{{{app}}}:{nonce}", self.prefix)
+    }
+
+    /// The pub/sub channel carrying `channel`'s envelopes between nodes.
+    pub fn bus(&self, app: &AppId, channel: &str) -> String {
+        format!("{}:bus:{{{app}}}:{channel}", self.prefix)
+    }
+
+    /// The start of every bus channel's name, to tell them from the control channel.
+    pub fn bus_start(&self) -> String {
+        format!("{}:bus:", self.prefix)
+    }
+
+    /// The pub/sub channel carrying commands to every node.
+    pub fn control(&self) -> String {
+        format!("{}:control", self.prefix)
+    }
+
+    /// The live nodes and their last beats.
+    pub fn nodes(&self) -> String {
+        format!("{}:nodes", self.prefix)
+    }
+
+    /// Who purges the dead node `node`.
+    pub fn purge_claim(&self, node: u32) -> String {
+        format!("{}:purge:{node}", self.prefix)
+    }
+
+    /// A cache channel's last event.
+    pub fn cached(&self, app: &AppId, channel: &str) -> String {
+        format!("{}:cache:{{{app}}}:{channel}", self.prefix)
     }
 }
 

@@ -10,8 +10,10 @@
 //! on its own (`redis::aio::ConnectionManager`).
 
 mod keys;
+mod subscriber;
 
 pub use keys::{KeyPrefixError, Keys};
+pub use subscriber::{Route, Subscriber};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -86,6 +88,8 @@ struct Inner {
     connection: ConnectionManager,
     keys: Keys,
     url: String,
+    /// The URL as configured, password included: only ever given to the client library.
+    raw_url: crate::config::Sensitive,
     timeout: Duration,
     metrics: Arc<Metrics>,
     paused_until: Mutex<Option<Instant>>,
@@ -105,6 +109,7 @@ impl Redis {
             connection,
             keys,
             url,
+            raw_url: crate::config::Sensitive::new(raw),
             timeout: config.timeout,
             metrics,
             paused_until: Mutex::new(None),
@@ -119,6 +124,29 @@ impl Redis {
     /// The URL, password masked, for logs.
     pub fn url(&self) -> &str {
         &self.0.url
+    }
+
+    /// The longest wait for one command.
+    pub fn timeout(&self) -> Duration {
+        self.0.timeout
+    }
+
+    fn raw_url(&self) -> &str {
+        self.0.raw_url.expose()
+    }
+
+    fn unreachable(&self, source: redis::RedisError) -> ConnectError {
+        ConnectError::Unreachable {
+            url: self.0.url.clone(),
+            source,
+        }
+    }
+
+    fn start_timeout(&self) -> ConnectError {
+        ConnectError::Timeout {
+            url: self.0.url.clone(),
+            after: START_TIMEOUT,
+        }
     }
 
     /// Runs one command (or script) made by `command` on the shared connection, bounded by

@@ -1,0 +1,117 @@
+//! The Redis broker: one pub/sub channel per app channel (`PREFIX:bus:{APP}:CHANNEL`). Publishing is
+//! one `PUBLISH` per event for the whole cluster, whatever the number of nodes or subscribers; a node
+//! subscribes to the channels it has local subscribers for, so Redis sends it nothing else.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use tokio::sync::Mutex;
+
+use crate::cluster::{BackendError, Broker, Deliver, Envelope};
+use crate::protocol::{AppId, ChannelName};
+use crate::redis::{Redis, Subscriber};
+
+/// A node's broker on Redis.
+pub struct RedisBroker {
+    redis: Redis,
+    subscriber: Subscriber,
+    /// Listens per channel. Held across the subscribe so a listen and an unlisten of one channel
+    /// reach Redis in the order they were counted.
+    listens: Mutex<HashMap<(AppId, ChannelName), usize>>,
+}
+
+impl RedisBroker {
+    /// A broker publishing through `redis` and listening on `subscriber` (whose messages the caller
+    /// routes to [`RedisBroker::received`]).
+    pub fn new(redis: Redis, subscriber: Subscriber) -> Self {
+        Self {
+            redis,
+            subscriber,
+            listens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Hands an envelope that arrived on a bus channel to `deliver`, unless node `me` sent it.
+    pub fn received(payload: &[u8], me: u32, deliver: &Deliver) {
+        let Ok(text) = std::str::from_utf8(payload) else {
+            return tracing::warn!("a bus message that is not UTF-8; ignored");
+        };
+        match Envelope::from_json(text) {
+            Ok(envelope) if envelope.origin != me => deliver(envelope),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "an unreadable bus message; ignored"),
+        }
+    }
+
+    fn topic(&self, app: &AppId, channel: &ChannelName) -> String {
+        self.redis.keys().bus(app, channel.as_str())
+    }
+}
+
+#[async_trait]
+impl Broker for RedisBroker {
+    async fn listen(&self, app: &AppId, channel: &ChannelName) -> Result<(), BackendError> {
+        let mut listens = self.listens.lock().await;
+        let count = listens.entry((app.clone(), channel.clone())).or_default();
+        if *count == 0 {
+            self.subscriber.subscribe(self.topic(app, channel)).await?;
+        }
+        *count += 1;
+        Ok(())
+    }
+
+    async fn unlisten(&self, app: &AppId, channel: &ChannelName) -> Result<(), BackendError> {
+        let mut listens = self.listens.lock().await;
+        let key = (app.clone(), channel.clone());
+        let Some(count) = listens.get_mut(&key) else {
+            return Ok(());
+        };
+        *count -= 1;
+        if *count == 0 {
+            listens.remove(&key);
+            self.subscriber
+                .unsubscribe(self.topic(app, channel))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn publish(&self, envelope: &Envelope) -> Result<(), BackendError> {
+        let topic = self.topic(&envelope.app, &envelope.channel);
+        let message = envelope.to_json();
+        self.redis
+            .call("broker publish", move |mut c| async move {
+                redis::cmd("PUBLISH")
+                    .arg(topic)
+                    .arg(message)
+                    .query_async::<()>(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Builds brokers on one Redis, for the conformance suite.
+#[cfg(test)]
+pub(crate) async fn broker_for_test(
+    url: &str,
+    prefix: &str,
+    node: u32,
+    deliver: Deliver,
+) -> std::sync::Arc<dyn Broker> {
+    use std::sync::Arc;
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    let redis = crate::redis::connect_for_test(url, prefix, metrics).await;
+    let bus = redis.keys().bus_start();
+    let route: crate::redis::Route = Arc::new(move |channel, payload| {
+        if channel.starts_with(bus.as_bytes()) {
+            RedisBroker::received(payload, node, &deliver);
+        }
+    });
+    let subscriber = redis
+        .subscriber(route)
+        .await
+        .expect("the test Redis answers");
+    Arc::new(RedisBroker::new(redis, subscriber))
+}

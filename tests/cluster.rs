@@ -1,0 +1,199 @@
+//! Three nodes on one Redis are one server: an event triggered on one reaches the subscribers on
+//! every node exactly once and `triggered` counts the cluster; presence members, `GET /channels`,
+//! `/channels/{name}` and `/users` are the cluster's; a user is terminated on every node; cache
+//! channels replay what another node published. The process-level failures (`kill -9`, Redis
+//! restarted) are in `cluster_failures.rs`.
+
+mod common;
+
+use common::redis::TestRedis;
+use common::{SECRET, TestServer, WsClient, data_of, eventually};
+use lattestream::config::{Config, Sensitive};
+use serde_json::{Value, json};
+
+/// The test config, sharing `redis` (its URL and this test's prefix).
+fn config_on(redis: &TestRedis) -> Config {
+    let mut config = common::test_config();
+    config.redis.url = Some(Sensitive::new(&redis.url));
+    config.redis.key_prefix = redis.prefix.clone();
+    config
+}
+
+/// `n` nodes as `start` builds them, sharing `redis`.
+async fn nodes(redis: &TestRedis, n: usize) -> Vec<TestServer> {
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        nodes.push(TestServer::with_config(config_on(redis)).await);
+    }
+    nodes
+}
+
+/// The channel's cluster-wide subscription count as `GET /channels/{name}` on `node` reports it.
+async fn subscription_count(node: &TestServer, channel: &str) -> u64 {
+    let path = format!("/channels/{channel}?info=subscription_count");
+    let reply = node.get(&path, SECRET).await;
+    reply.body["subscription_count"].as_u64().unwrap_or(0)
+}
+
+/// Waits until every node reports `count` subscriptions on `channel`.
+async fn counted_everywhere(nodes: &[TestServer], channel: &str, count: u64) {
+    for node in nodes {
+        eventually(|| async { subscription_count(node, channel).await == count }).await;
+    }
+}
+
+async fn trigger(node: &TestServer, channel: &str, event: &str) -> Value {
+    let body = json!({"channels": [channel], "event": event, "data": {"n": 1}});
+    let reply = node.post_json("/events", SECRET, &body).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body
+}
+
+/// The next event other than presence and count announcements.
+async fn next_event(client: &mut WsClient) -> String {
+    loop {
+        let frame = client.next().await.expect("a frame");
+        let name = frame["event"].as_str().unwrap_or_default().to_owned();
+        if !name.contains("internal") {
+            return name;
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the Redis presence store"]
+async fn an_event_triggered_on_one_node_reaches_every_node_once() {
+    let redis = TestRedis::start();
+    let nodes = nodes(&redis, 3).await;
+    let mut clients = Vec::new();
+    for node in &nodes {
+        let mut client = node.pusher().await;
+        client.subscribe("news", None).await;
+        clients.push(client);
+    }
+    counted_everywhere(&nodes, "news", 3).await;
+    let answer = trigger(&nodes[0], "news", "flash").await;
+    assert_eq!(answer["triggered"], 3, "the cluster's audience: {answer}");
+    trigger(&nodes[0], "news", "marker").await;
+    for client in &mut clients {
+        assert_eq!(next_event(client).await, "flash");
+        assert_eq!(next_event(client).await, "marker", "flash came once");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the Redis presence store"]
+async fn presence_members_are_the_clusters() {
+    let redis = TestRedis::start();
+    let nodes = nodes(&redis, 3).await;
+    let room = "presence-room";
+    let mut watcher = nodes[2].pusher().await;
+    watcher
+        .subscribe(room, Some(r#"{"user_id":"carol"}"#))
+        .await;
+    let mut alice_b = nodes[1].pusher().await;
+    let joined = alice_b
+        .subscribe(
+            room,
+            Some(r#"{"user_id":"alice","user_info":{"name":"A"}}"#),
+        )
+        .await;
+    assert_eq!(data_of(&joined)["presence"]["count"], 2, "{joined}");
+    let added = watcher.expect("pusher_internal:member_added").await;
+    assert_eq!(data_of(&added)["user_id"], "alice");
+    let mut alice_a = nodes[0].pusher().await;
+    alice_a
+        .subscribe(room, Some(r#"{"user_id":"alice"}"#))
+        .await;
+    let users = nodes[2]
+        .get(&format!("/channels/{room}/users"), SECRET)
+        .await;
+    let mut ids: Vec<_> = users.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["alice", "carol"], "one member per user, any node");
+    let listed = nodes[0].get("/channels?info=user_count", SECRET).await;
+    assert_eq!(
+        listed.body["channels"][room]["user_count"], 2,
+        "{}",
+        listed.body
+    );
+    drop(alice_b);
+    alice_a
+        .send(json!({"event": "pusher:ping", "data": {}}))
+        .await;
+    counted_everywhere(&nodes, room, 2).await;
+    drop(alice_a);
+    let removed = watcher.expect("pusher_internal:member_removed").await;
+    assert_eq!(
+        data_of(&removed)["user_id"],
+        "alice",
+        "gone once its last connection left"
+    );
+}
+
+#[tokio::test]
+async fn a_user_is_terminated_on_every_node() {
+    let redis = TestRedis::start();
+    let nodes = nodes(&redis, 2).await;
+    let mut on_a = signed_in(&nodes[0], "u1").await;
+    let mut on_b = signed_in(&nodes[1], "u1").await;
+    let reply = nodes[0]
+        .post_json("/users/u1/terminate_connections", SECRET, &json!({}))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(on_a.expect_close_after_backlog().await, Some(4009));
+    assert_eq!(on_b.expect_close_after_backlog().await, Some(4009));
+}
+
+async fn signed_in(node: &TestServer, user: &str) -> WsClient {
+    let mut client = node.pusher().await;
+    let user_data = json!({"id": user}).to_string();
+    let auth = common::pusher_sign::user_auth(&client.socket_id, &user_data);
+    let data = json!({"auth": auth, "user_data": user_data});
+    client
+        .send(json!({"event": "pusher:signin", "data": data}))
+        .await;
+    client.expect("pusher:signin_success").await;
+    client
+}
+
+#[tokio::test]
+async fn a_cache_channel_replays_what_another_node_published() {
+    let redis = TestRedis::start();
+    let nodes = nodes(&redis, 2).await;
+    trigger(&nodes[0], "cache-weather", "forecast").await;
+    let mut late = nodes[1].pusher().await;
+    late.subscribe("cache-weather", None).await;
+    assert_eq!(next_event(&mut late).await, "forecast");
+}
+
+#[tokio::test]
+#[ignore = "needs the Redis presence store"]
+async fn channels_listing_is_the_clusters() {
+    let redis = TestRedis::start();
+    let nodes = nodes(&redis, 2).await;
+    let mut a = nodes[0].pusher().await;
+    a.subscribe("only-on-a", None).await;
+    let mut b = nodes[1].pusher().await;
+    b.subscribe("only-on-b", None).await;
+    eventually(|| async {
+        let listed = nodes[1].get("/channels", SECRET).await.body;
+        let channels = listed["channels"].as_object().cloned().unwrap_or_default();
+        channels.contains_key("only-on-a") && channels.contains_key("only-on-b")
+    })
+    .await;
+    drop(a);
+    eventually(|| async {
+        let listed = nodes[1].get("/channels", SECRET).await.body;
+        !listed["channels"]
+            .as_object()
+            .unwrap()
+            .contains_key("only-on-a")
+    })
+    .await;
+}

@@ -52,7 +52,8 @@ pub enum Api {
 /// Where the server is and how to talk to it.
 #[derive(Args, Debug, Clone)]
 pub struct ServerArgs {
-    /// Base WebSocket URL of the server.
+    /// Base WebSocket URL of the server; several, comma-separated, spread the connections over the
+    /// nodes of a cluster round-robin (REST calls go to the first).
     #[arg(long, env = "BENCH_URL", default_value = "ws://127.0.0.1:6001")]
     pub url: String,
     /// Base HTTP URL for REST calls (default: --url with http://).
@@ -108,6 +109,9 @@ pub struct RunArgs {
     /// PID of the server, to read its VmRSS before and after.
     #[arg(long, env = "BENCH_SERVER_PID")]
     pub server_pid: Option<u32>,
+    /// PIDs of the cluster's other nodes (comma-separated), whose CPU is added to the server's.
+    #[arg(long, value_delimiter = ',')]
+    pub other_server_pids: Vec<u32>,
     /// Write the result as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -36,9 +36,16 @@ pub struct Target {
 }
 
 impl Target {
-    /// The `HOST:PORT` part of the URL, resolved.
-    async fn server_addr(&self) -> Result<SocketAddr> {
-        let rest = self.url.split("://").nth(1).unwrap_or(&self.url);
+    /// The URL connection `index` uses: the URLs of a comma-separated list in turn.
+    fn url_for(&self, index: usize) -> &str {
+        let urls: Vec<&str> = self.url.split(',').collect();
+        urls[index % urls.len()]
+    }
+
+    /// The `HOST:PORT` part of connection `index`'s URL, resolved.
+    async fn server_addr(&self, index: usize) -> Result<SocketAddr> {
+        let url = self.url_for(index);
+        let rest = url.split("://").nth(1).unwrap_or(url);
         let hostport = rest.split('/').next().unwrap_or(rest);
         let mut addrs = tokio::net::lookup_host(hostport)
             .await
@@ -70,7 +77,7 @@ fn ws_config() -> WebSocketConfig {
 /// Connects, upgrades and waits for `connection_established`; returns the
 /// socket and its socket id.
 pub async fn connect(t: &Target, index: usize) -> Result<(Ws, String)> {
-    let server = t.server_addr().await?;
+    let server = t.server_addr(index).await?;
     let sock = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
     if let Some(src) = t.source_for(server, index) {
         sock.bind(src).map_err(|e| format!("bind {src}: {e}"))?;
@@ -79,7 +86,7 @@ pub async fn connect(t: &Target, index: usize) -> Result<(Ws, String)> {
         .await?
         .map_err(|e| format!("connect: {e}"))?;
     let _ = tcp.set_nodelay(true);
-    let url = t.dialect.connect_url(&t.url, &t.key);
+    let url = t.dialect.connect_url(t.url_for(index), &t.key);
     let upgrade = tokio_tungstenite::client_async_with_config(url, tcp, Some(ws_config()));
     let (mut ws, _) = timed(upgrade).await?.map_err(|e| format!("upgrade: {e}"))?;
     if let Some(hello) = t.dialect.hello(&t.key) {

@@ -33,6 +33,9 @@ impl Rest {
     pub fn new(s: &ServerArgs) -> Rest {
         let base = s.http_url.clone().unwrap_or_else(|| {
             s.url
+                .split(',')
+                .next()
+                .unwrap_or_default()
                 .replacen("wss://", "https://", 1)
                 .replacen("ws://", "http://", 1)
         });

@@ -45,7 +45,11 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
         tokio::time::sleep(a.duration).await;
     }
     let plan = Arc::new(plan(kind, a, shape, &spec));
-    let cpu = |pids: &[u32]| (a.server_pid.and_then(cpu_secs), cpu_total(pids));
+    let server_cpu = || {
+        let others = cpu_total(&a.other_server_pids);
+        a.server_pid.and_then(cpu_secs).map(|own| own + others)
+    };
+    let cpu = |pids: &[u32]| (server_cpu(), cpu_total(pids));
     let cpu0 = cpu(&pool.pids());
     let ticks0 = MachineTicks::now();
     let start = Instant::now();

@@ -84,7 +84,11 @@ fn occupy(node: &Webhooks, apps: &Apps, range: std::ops::Range<u32>) {
 async fn each_once(seen: &Seen, n: usize, limit: Duration) {
     let deadline = Instant::now() + limit;
     while seen.lock().len() < n {
-        assert!(Instant::now() < deadline, "only {} of {n} delivered", seen.lock().len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} delivered",
+            seen.lock().len()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -36,14 +36,14 @@ use parking_lot::Mutex;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
+pub use self::redis::RedisQueue;
 pub use endpoint::{BadUrl, EndpointUrl, EventType, WebhookEndpoint};
+pub use lease::{LEASE_TTL, Lease, RedisLease};
 pub use metrics::{Backlog, Dropped, WebhookMetrics};
 pub use queue::{
     Bury, DeadLetter, EndpointKey, EndpointStats, EventId, Failure, HeldEvent, LedgerOp, NewEvent,
     QueueError, Queued, Recovery, Resolution, WebhookQueue, Write,
 };
-pub use lease::{LEASE_TTL, Lease, RedisLease};
-pub use self::redis::RedisQueue;
 pub use sqlite::SqliteQueue;
 
 use crate::apps::{App, Apps, StoreUrl};
@@ -315,7 +315,9 @@ pub async fn start_clustered(
     let queue = Arc::new(RedisQueue::new(redis.clone()));
     let lease = Arc::new(RedisLease::new(redis, node, LEASE_TTL));
     let config = config.webhooks.clone();
-    Ok(Some(Webhooks::start_with(config, queue, apps, Some(lease)).await?))
+    Ok(Some(
+        Webhooks::start_with(config, queue, apps, Some(lease)).await?,
+    ))
 }
 
 impl Webhooks {

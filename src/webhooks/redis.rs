@@ -371,7 +371,12 @@ mod tests {
 
     #[test]
     fn stats_rows_and_ledger_fields_read_back() {
-        let row = ["7:http://h:1/x".to_owned(), "2".into(), "3".into(), "0".into()];
+        let row = [
+            "7:http://h:1/x".to_owned(),
+            "2".into(),
+            "3".into(),
+            "0".into(),
+        ];
         let stats = endpoint_stats(&row).unwrap();
         assert_eq!(
             (&*stats.key.url, stats.pending, stats.oldest_ms),

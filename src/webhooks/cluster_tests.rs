@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::{Lease, RedisLease, RedisQueue, WebhookEndpoint, WebhookQueue, Webhooks};
+use super::{
+    Lease, LedgerOp, RedisLease, RedisQueue, WebhookEndpoint, WebhookQueue, Webhooks, Write,
+};
 use crate::apps::{Apps, test_app};
 use crate::auth::Secret;
 use crate::config::WebhooksConfig;
@@ -57,16 +59,20 @@ fn apps(url: &str) -> Arc<Apps> {
     Arc::new(Apps::new(vec![app]).unwrap())
 }
 
-async fn node(redis: &Redis, apps: &Arc<Apps>, id: u32) -> Arc<Webhooks> {
-    let config = WebhooksConfig {
+/// Settings that keep the tests quick.
+fn quick() -> WebhooksConfig {
+    WebhooksConfig {
         batch_window: Duration::from_millis(20),
         debounce: Duration::from_millis(300),
         retry_min: Duration::from_millis(100),
         ..WebhooksConfig::default()
-    };
+    }
+}
+
+async fn node(redis: &Redis, apps: &Arc<Apps>, id: u32) -> Arc<Webhooks> {
     let queue = Arc::new(RedisQueue::new(redis.clone()));
     let lease: Arc<dyn Lease> = Arc::new(RedisLease::new(redis.clone(), id, TTL));
-    Webhooks::start_with(config, queue, apps.clone(), Some(lease))
+    Webhooks::start_with(quick(), queue, apps.clone(), Some(lease))
         .await
         .unwrap()
 }
@@ -132,4 +138,36 @@ async fn two_nodes_deliver_each_event_once_and_take_over_from_a_stopped_one() {
     assert_ne!(holder(&redis, &url).await, holding, "the lease moved");
     let queue = RedisQueue::new(redis.clone());
     assert!(queue.stats().await.unwrap().is_empty(), "nothing left");
+}
+
+/// What a queue holds after a start over a ledger listing one present channel, with or without a
+/// lease: pending rows (the departure a single node reports) or none.
+async fn pending_after_start(server: &TestRedis, prefix: &str, clustered: bool) -> u64 {
+    let redis = connect_for_test(&server.url, prefix, Arc::default()).await;
+    let queue = Arc::new(RedisQueue::new(redis.clone()));
+    let present = LedgerOp::Present(test_app().id, "ch-x".into(), None);
+    let step = Write {
+        ledger: vec![present],
+        ..Write::default()
+    };
+    queue.write(step).await.unwrap();
+    let lease: Option<Arc<dyn Lease>> =
+        clustered.then(|| Arc::new(RedisLease::new(redis, 1, TTL)) as _);
+    let apps = apps("http://127.0.0.1:9/hook");
+    let node = Webhooks::start_with(quick(), queue.clone(), apps, lease)
+        .await
+        .unwrap();
+    node.flush().await;
+    node.stop();
+    let stats = queue.stats().await.unwrap();
+    stats.iter().map(|s| s.pending).sum()
+}
+
+#[tokio::test]
+async fn a_clustered_start_leaves_departures_to_the_presence_store() {
+    let server = TestRedis::start();
+    let single = pending_after_start(&server, &format!("{}-1", server.prefix), false).await;
+    assert_eq!(single, 1, "a single node reports the channel vacated");
+    let clustered = pending_after_start(&server, &format!("{}-2", server.prefix), true).await;
+    assert_eq!(clustered, 0, "a cluster node does not");
 }

@@ -85,8 +85,10 @@ local function take()
   local blocked, out, found = {}, {}, 0
   for _, id in ipairs(ids) do
     local rec = redis.call('HGET', base .. 'ev', id)
-    local channel = cjson.decode(rec).channel
-    if blocked[channel] or redis.call('SISMEMBER', base .. 'held', id) == 1 then
+    local channel = rec and cjson.decode(rec).channel
+    if not rec then
+      -- A row without its event (never written so): skipped rather than failing every take.
+    elseif blocked[channel] or redis.call('SISMEMBER', base .. 'held', id) == 1 then
       blocked[channel] = true
     else
       out[#out + 1] = id

@@ -106,6 +106,11 @@ async fn each_once(seen: &Seen, n: usize, limit: Duration) {
 
 /// The id of the node holding the endpoint's lease.
 async fn holder(redis: &Redis, url: &str) -> u32 {
+    lease_of(redis, url).await.expect("a node holds the lease")
+}
+
+/// The id of the node holding the endpoint's lease, if any does.
+async fn lease_of(redis: &Redis, url: &str) -> Option<u32> {
     let key = redis.keys().webhook_lease(&test_app().id, url);
     let held: Option<String> = redis
         .call("test", |mut c| async move {
@@ -113,7 +118,7 @@ async fn holder(redis: &Redis, url: &str) -> u32 {
         })
         .await
         .unwrap();
-    held.expect("a node holds the lease").parse().unwrap()
+    held.map(|id| id.parse().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,4 +175,19 @@ async fn a_clustered_start_leaves_departures_to_the_presence_store() {
     assert_eq!(single, 1, "a single node reports the channel vacated");
     let clustered = pending_after_start(&server, &format!("{}-2", server.prefix), true).await;
     assert_eq!(clustered, 0, "a cluster node does not");
+}
+
+#[tokio::test]
+async fn a_node_stopping_in_order_hands_its_leases_over_at_once() {
+    let server = TestRedis::start();
+    let (url, seen) = receiver().await;
+    let apps = apps(&url);
+    let redis = connect_for_test(&server.url, &server.prefix, Arc::default()).await;
+    let first = node(&redis, &apps, 1).await;
+    occupy(&first, &apps, 0..3);
+    each_once(&seen, 3, Duration::from_secs(10)).await;
+    assert_eq!(lease_of(&redis, &url).await, Some(1));
+    first.stop();
+    first.release_leases().await;
+    assert_eq!(lease_of(&redis, &url).await, None);
 }

@@ -23,6 +23,9 @@ pub trait Lease: Send + Sync {
     async fn hold(&self, key: &EndpointKey) -> bool;
     /// How often a holder renews, and a waiting node asks again: well within the time to live.
     fn every(&self) -> Duration;
+    /// Gives the lease on `key` up if this node holds it (at shutdown, so another node need not
+    /// wait for it to expire). A failure leaves it to expire.
+    async fn release(&self, key: &EndpointKey);
 }
 
 /// Leases kept in Redis, one key per endpoint holding the node's id.
@@ -31,6 +34,7 @@ pub struct RedisLease {
     node: String,
     ttl: Duration,
     script: Script,
+    release: Script,
 }
 
 impl RedisLease {
@@ -41,6 +45,7 @@ impl RedisLease {
             node: node.to_string(),
             ttl,
             script: Script::new(include_str!("lease.lua")),
+            release: Script::new(include_str!("lease_release.lua")),
         }
     }
 }
@@ -64,5 +69,18 @@ impl Lease for RedisLease {
 
     fn every(&self) -> Duration {
         self.ttl / 3
+    }
+
+    async fn release(&self, key: &EndpointKey) {
+        let mut invocation = self.release.prepare_invoke();
+        invocation
+            .key(self.redis.keys().webhook_lease(&key.app, &key.url))
+            .arg(&self.node);
+        let _: Result<u8, _> = self
+            .redis
+            .call("webhook lease release", |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await;
     }
 }

@@ -447,6 +447,18 @@ impl Webhooks {
     pub fn stop(&self) {
         self.shared.tasks.lock().drain(..).for_each(|t| t.abort());
     }
+
+    /// In a cluster, after [`Webhooks::stop`]: gives up this node's endpoint leases, so other nodes
+    /// deliver them at once rather than after [`LEASE_TTL`]. Does nothing on a single node.
+    pub async fn release_leases(&self) {
+        let Some(lease) = &self.shared.lease else {
+            return;
+        };
+        let keys: Vec<EndpointKey> = self.shared.endpoints.lock().keys().cloned().collect();
+        for key in keys {
+            lease.release(&key).await;
+        }
+    }
 }
 
 /// The client every dispatcher shares: the request timeout, no redirects (a 3xx is a refusal), TLS by

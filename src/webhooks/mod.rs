@@ -1,7 +1,8 @@
 //! Webhooks that never lose an event. The fan-out hands each event to [`WebhookSink`], which only
 //! pushes it onto a bounded in-memory hand-off (never blocking; a full hand-off drops the event,
 //! counted and logged). The [`writer`] task stores events in the durable [`WebhookQueue`] (SQLite in
-//! the data directory), applying the debounce; one [`dispatch`] task per endpoint sends batches,
+//! the data directory; in a cluster, [`RedisQueue`], shared by every node, with each endpoint
+//! delivered by the one node holding its [`Lease`]), applying the debounce; one [`dispatch`] task per endpoint sends batches,
 //! signed, retrying with back-off until accepted, and dead-letters them past the give-up time or when
 //! refused. The backlog lives on disk, capped per endpoint; `lattestream webhooks` and the
 //! `/webhooks/dead_letters` endpoints list and replay the dead letters.

@@ -11,11 +11,28 @@
 //! | `PREFIX:nodes` | hash node → last beat (ms, Redis clock) | control: the live nodes | never; a dead node's field is removed by its purger |
 //! | `PREFIX:purge:NODE` | string (the purger) | control: who purges a dead node | 60 s |
 //! | `PREFIX:cache:{APP}:CHANNEL` | string (the event) | channel cache: a cache channel's last event | 30 minutes |
+//! | `PREFIX:wh:{wh}:seq` | integer | webhook queue: the last event id given (cluster-wide, increasing) | never |
+//! | `PREFIX:wh:{wh}:ev` | hash | webhook queue: event id → the event (JSON: app, channel, name, time, body, endpoint URLs) | never (fields removed with the event's last row) |
+//! | `PREFIX:wh:{wh}:left` | hash | webhook queue: event id → rows still waiting | never (as above) |
+//! | `PREFIX:wh:{wh}:held` | set | webhook queue: ids of held events (departures in their debounce delay) | never |
+//! | `PREFIX:wh:{wh}:rows:APP:URL` | sorted set | webhook queue: one endpoint's waiting event ids, scored by id | empty when delivered |
+//! | `PREFIX:wh:{wh}:at:APP:URL` | sorted set | webhook queue: the same ids scored by event time (ms), for the oldest and the give-up | empty when delivered |
+//! | `PREFIX:wh:{wh}:endpoints` | set | webhook queue: `APP:URL` of every endpoint with waiting or dead events | never |
+//! | `PREFIX:wh:{wh}:deadseq` | integer | webhook queue: the last dead-letter id given | never |
+//! | `PREFIX:wh:{wh}:dead` | hash | webhook queue: dead-letter id → the dead letter (JSON) | until replayed or discarded |
+//! | `PREFIX:wh:{wh}:deadids` | sorted set | webhook queue: dead-letter ids, in order | as above |
+//! | `PREFIX:wh:{wh}:deadcount` | hash | webhook queue: `APP:URL` → events in its dead letters | as above |
+//! | `PREFIX:wh:{wh}:ledger` | hash | webhook queue: `APP\nCHANNEL\nUSER` of present channels and members → order | never |
+//! | `PREFIX:wh:{wh}:lease:APP:URL` | node id | webhook dispatch: the node delivering that endpoint now | the lease's TTL, renewed by its holder |
 //!
 //! `PREFIX` is `redis.key_prefix` (default `lattestream`), so clusters sharing one Redis never meet.
 //! `{APP}` (the app id, in braces) is a Redis Cluster hash tag: all of one app's keys hash to the
 //! same slot, so the rate limiter's script, which reads and writes two keys of one app at once, runs
 //! on Redis Cluster as on a single Redis. A prefix may therefore hold no brace.
+//!
+//! The webhook queue's keys share the one hash tag `{wh}` instead: one writer step stores events of
+//! many apps atomically and event ids are increasing cluster-wide, so its script touches keys of
+//! every app at once. Its script builds the `APP:URL` keys from [`Keys::webhook_base`].
 
 use crate::protocol::AppId;
 use crate::ratelimit::Endpoint;
@@ -65,6 +82,22 @@ impl Keys {
     /// The per-second burst state of `app` at `endpoint`.
     pub fn rate_burst(&self, app: &AppId, endpoint: Endpoint) -> String {
         format!("{}:rl:{{{app}}}:{}:s", self.prefix, endpoint.name())
+    }
+
+    /// Where every webhook queue key starts (`PREFIX:wh:{wh}:`); the queue's script appends the
+    /// names in the table above.
+    pub fn webhook_base(&self) -> String {
+        format!("{}:wh:{{wh}}:", self.prefix)
+    }
+
+    /// The webhook queue's event id counter (the key its script is routed by).
+    pub fn webhook_seq(&self) -> String {
+        format!("{}seq", self.webhook_base())
+    }
+
+    /// The lease on delivering `app`'s endpoint `url`: the holding node's id.
+    pub fn webhook_lease(&self, app: &AppId, url: &str) -> String {
+        format!("{}lease:{app}:{url}", self.webhook_base())
     }
 
     /// A nonce `app` used in a signed request.
@@ -120,6 +153,11 @@ mod tests {
             "eu1:rl:{42}:token:s"
         );
         assert_eq!(keys.nonce(&app, "n{1}"), "eu1:nonce:{42}:n{1}");
+        assert_eq!(keys.webhook_seq(), "eu1:wh:{wh}:seq");
+        assert_eq!(
+            keys.webhook_lease(&app, "http://h/x"),
+            "eu1:wh:{wh}:lease:42:http://h/x"
+        );
     }
 
     #[test]

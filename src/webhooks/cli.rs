@@ -1,9 +1,11 @@
-//! `lattestream webhooks …`: the operator's view of the dead-letter list, straight from the queue in
-//! the data directory (safe while the server runs: it picks replayed events up within a second).
+//! `lattestream webhooks …`: the operator's view of the dead-letter list, straight from the queue: the
+//! cluster's in Redis when `redis.url` is set, else the one in the data directory (safe while the
+//! server runs: it picks replayed events up within a second).
 
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{QUEUE_FILE, QueueError, Resolution, SqliteQueue, WebhookQueue};
+use super::{QUEUE_FILE, QueueError, RedisQueue, Resolution, SqliteQueue, WebhookQueue};
 use crate::config::Config;
 use crate::protocol::AppId;
 
@@ -50,6 +52,9 @@ pub enum CliError {
     /// The queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The cluster's Redis could not be reached.
+    #[error(transparent)]
+    Redis(#[from] crate::redis::ConnectError),
     /// `--app` is not an app id.
     #[error("--app must be an app id (digits)")]
     BadApp,
@@ -58,16 +63,28 @@ pub enum CliError {
     NothingChosen,
 }
 
-/// Runs the command against the data directory's queue, printing to standard output.
+/// The queue the server uses: the cluster's when `redis.url` is set.
+async fn open(config: &Config) -> Result<Arc<dyn WebhookQueue>, CliError> {
+    if config.redis.url.is_none() {
+        return Ok(Arc::new(SqliteQueue::open(
+            &config.data_dir.join(QUEUE_FILE),
+        )?));
+    }
+    let metrics = Arc::new(crate::metrics::Metrics::default());
+    let redis = crate::redis::Redis::connect(&config.redis, metrics).await?;
+    Ok(Arc::new(RedisQueue::new(redis)))
+}
+
+/// Runs the command against the server's queue, printing to standard output.
 pub async fn run(config: &Config, command: WebhooksCommand) -> Result<(), CliError> {
-    let queue = SqliteQueue::open(&config.data_dir.join(QUEUE_FILE))?;
+    let queue = open(config).await?;
     let app_of = |app: Option<String>| match app {
         Some(id) => AppId::parse(&id).map(Some).ok_or(CliError::BadApp),
         None => Ok(None),
     };
     match command {
         WebhooksCommand::DeadLetters { app, limit, events } => {
-            list(&queue, app_of(app)?.as_ref(), limit, events).await
+            list(&*queue, app_of(app)?.as_ref(), limit, events).await
         }
         WebhooksCommand::Replay { app, all, ids } => {
             let chosen = (!all).then_some(ids);
@@ -93,7 +110,7 @@ pub async fn run(config: &Config, command: WebhooksCommand) -> Result<(), CliErr
 }
 
 async fn list(
-    queue: &SqliteQueue,
+    queue: &dyn WebhookQueue,
     app: Option<&AppId>,
     limit: usize,
     events: bool,

@@ -1,5 +1,5 @@
 //! The contract every [`WebhookQueue`] keeps, as one suite each implementation runs (the SQLite queue
-//! now; a Redis-stream queue will call [`run`] too): ids in order, held events blocking their channel
+//! and the Redis queue): ids in order, held events blocking their channel
 //! only, cancel and release, ack, dead letters by id and by age, replay and discard, stats, and what a
 //! restart recovers.
 

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 use super::endpoint::redacted;
+use super::lease::Lease;
 use super::queue::{Bury, EndpointKey, Failure, Queued};
 use super::retry::{Outcome, backoff, classify};
 use super::{EndpointState, Shared, now_ms, payload};
@@ -23,19 +24,49 @@ struct Request {
     endpoint: super::WebhookEndpoint,
 }
 
-/// Delivers `key`'s events for as long as the process runs.
+/// Delivers `key`'s events for as long as the process runs; in a cluster, only while this node
+/// holds the endpoint's lease (a lease lost mid-batch drops the batch here; the next holder sends it).
 pub async fn run(shared: Arc<Shared>, key: EndpointKey, state: Arc<EndpointState>) {
+    let Some(lease) = shared.lease.clone() else {
+        return deliver_all(&shared, &key, &state).await;
+    };
     loop {
-        let rows = next_batch(&shared, &key, &state).await;
-        match prepare(&shared, &key, rows) {
-            Ok(request) => deliver(&shared, &key, &state, request).await,
+        if !lease.hold(&key).await {
+            tokio::time::sleep(lease.every()).await;
+            continue;
+        }
+        tokio::select! {
+            () = deliver_all(&shared, &key, &state) => {}
+            () = keep(&*lease, &key) => {
+                tracing::info!(url = %redacted(&key.url), "webhook lease lost; another node delivers");
+            }
+        }
+    }
+}
+
+/// Renews the lease on `key` until a renewal fails.
+async fn keep(lease: &dyn Lease, key: &EndpointKey) {
+    loop {
+        tokio::time::sleep(lease.every()).await;
+        if !lease.hold(key).await {
+            return;
+        }
+    }
+}
+
+/// Delivers `key`'s events, batch after batch.
+async fn deliver_all(shared: &Shared, key: &EndpointKey, state: &EndpointState) {
+    loop {
+        let rows = next_batch(shared, key, state).await;
+        match prepare(shared, key, rows) {
+            Ok(request) => deliver(shared, key, state, request).await,
             Err(rows) => {
                 let failure = Failure {
                     reason: "endpoint no longer configured".into(),
                     status: None,
                     attempts: 0,
                 };
-                bury(&shared, &key, &state, &rows, &failure).await;
+                bury(shared, key, state, &rows, &failure).await;
             }
         }
     }

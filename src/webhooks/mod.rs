@@ -1,7 +1,8 @@
 //! Webhooks that never lose an event. The fan-out hands each event to [`WebhookSink`], which only
 //! pushes it onto a bounded in-memory hand-off (never blocking; a full hand-off drops the event,
 //! counted and logged). The [`writer`] task stores events in the durable [`WebhookQueue`] (SQLite in
-//! the data directory), applying the debounce; one [`dispatch`] task per endpoint sends batches,
+//! the data directory; in a cluster, [`RedisQueue`], shared by every node, with each endpoint
+//! delivered by the one node holding its [`Lease`]), applying the debounce; one [`dispatch`] task per endpoint sends batches,
 //! signed, retrying with back-off until accepted, and dead-letters them past the give-up time or when
 //! refused. The backlog lives on disk, capped per endpoint; `lattestream webhooks` and the
 //! `/webhooks/dead_letters` endpoints list and replay the dead letters.
@@ -12,13 +13,17 @@
 
 pub mod cli;
 #[cfg(test)]
+mod cluster_tests;
+#[cfg(test)]
 mod conformance;
 mod debounce;
 mod dispatch;
 mod endpoint;
+mod lease;
 mod metrics;
 mod payload;
 mod queue;
+mod redis;
 mod retry;
 mod sqlite;
 mod writer;
@@ -32,7 +37,9 @@ use parking_lot::Mutex;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
+pub use self::redis::RedisQueue;
 pub use endpoint::{BadUrl, EndpointUrl, EventType, WebhookEndpoint};
+pub use lease::{LEASE_TTL, Lease, RedisLease};
 pub use metrics::{Backlog, Dropped, WebhookMetrics};
 pub use queue::{
     Bury, DeadLetter, EndpointKey, EndpointStats, EventId, Failure, HeldEvent, LedgerOp, NewEvent,
@@ -96,6 +103,8 @@ pub struct Shared {
     tasks: Mutex<Vec<AbortHandle>>,
     /// The node's debug stream, where the console sees each request sent or failed.
     debug: std::sync::OnceLock<crate::debug::DebugEvents>,
+    /// In a cluster, who delivers each endpoint; `None` on a single node (it delivers everything).
+    lease: Option<Arc<dyn Lease>>,
 }
 
 impl Shared {
@@ -294,15 +303,50 @@ pub async fn start_for(
     ))
 }
 
+/// Starts webhooks for a node of a cluster: the queue is the cluster's, in `redis`, and each endpoint
+/// is delivered by the one node holding its lease (this node is `node`, unique in the cluster).
+/// Always starts: the cluster's queue may hold events whatever this node's apps say. `Option` only to
+/// match [`start_for`].
+pub async fn start_clustered(
+    config: &Config,
+    apps: Arc<Apps>,
+    redis: crate::redis::Redis,
+    node: u32,
+) -> Result<Option<Arc<Webhooks>>, WebhookError> {
+    let queue = Arc::new(RedisQueue::new(redis.clone()));
+    let lease = Arc::new(RedisLease::new(redis, node, LEASE_TTL));
+    let config = config.webhooks.clone();
+    Ok(Some(
+        Webhooks::start_with(config, queue, apps, Some(lease)).await?,
+    ))
+}
+
 impl Webhooks {
-    /// Starts the writer and the dispatchers over `queue`, carrying on from what it holds.
+    /// Starts the writer and the dispatchers of a single node over `queue`, carrying on from what it
+    /// holds.
     pub async fn start(
-        mut config: WebhooksConfig,
+        config: WebhooksConfig,
         queue: Arc<dyn WebhookQueue>,
         apps: Arc<Apps>,
     ) -> Result<Arc<Self>, WebhookError> {
+        Self::start_with(config, queue, apps, None).await
+    }
+
+    /// Starts over `queue`; with a `lease`, as one node of a cluster sharing `queue`: an endpoint is
+    /// delivered only while this node holds its lease, and the channels and members the queue's
+    /// ledger lists are not reported gone (in a cluster the presence store reports a dead node's
+    /// departures; another node starting must not).
+    pub async fn start_with(
+        mut config: WebhooksConfig,
+        queue: Arc<dyn WebhookQueue>,
+        apps: Arc<Apps>,
+        lease: Option<Arc<dyn Lease>>,
+    ) -> Result<Arc<Self>, WebhookError> {
         config.max_batch = config.max_batch.max(1);
-        let recovery = queue.recovery().await?;
+        let mut recovery = queue.recovery().await?;
+        if lease.is_some() {
+            recovery.present.clear();
+        }
         let (handoff, handoff_rx) = mpsc::channel(config.handoff.max(1));
         let (flushes, flushes_rx) = mpsc::channel(4);
         let shared = Arc::new(Shared {
@@ -313,6 +357,7 @@ impl Webhooks {
             endpoints: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
             debug: std::sync::OnceLock::new(),
+            lease,
             config,
         });
         shared.refresh().await?;
@@ -402,6 +447,18 @@ impl Webhooks {
     /// Stops the writer and the dispatchers (a batch in flight is sent again by the next run).
     pub fn stop(&self) {
         self.shared.tasks.lock().drain(..).for_each(|t| t.abort());
+    }
+
+    /// In a cluster, after [`Webhooks::stop`]: gives up this node's endpoint leases, so other nodes
+    /// deliver them at once rather than after [`LEASE_TTL`]. Does nothing on a single node.
+    pub async fn release_leases(&self) {
+        let Some(lease) = &self.shared.lease else {
+            return;
+        };
+        let keys: Vec<EndpointKey> = self.shared.endpoints.lock().keys().cloned().collect();
+        for key in keys {
+            lease.release(&key).await;
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The durable webhook queue behind a small trait: what the writer stores, what each endpoint's
 //! dispatcher takes and settles, and the dead-letter list. SQLite in the data directory implements it
-//! now ([`super::SqliteQueue`]); a Redis stream with a consumer group can implement it for a cluster.
+//! ([`super::SqliteQueue`]) for a single node; a cluster shares one in Redis ([`super::RedisQueue`]).
 //!
 //! Rows are kept per endpoint, in the order of their event ids (given by the store, increasing). A row
 //! is *held* while its debounce delay runs: it and every later row of its channel wait, so a channel's
@@ -175,6 +175,9 @@ pub enum QueueError {
     /// The data directory could not be created.
     #[error("webhook queue directory: {0}")]
     Io(#[from] std::io::Error),
+    /// Redis (the cluster's queue) failed or did not answer in time.
+    #[error("webhook queue: {0}")]
+    Redis(#[from] crate::redis::CallError),
 }
 
 /// The durable queue. Every method is atomic; none is called on the WebSocket fan-out path.

@@ -127,7 +127,7 @@ async fn clustered(apps: Arc<Apps>, config: &Config) -> Result<Node, StartError>
         config.websocket.clone(),
         move |metrics, deliver, handle| async move {
             let redis = self::redis::Redis::connect(settings, metrics).await?;
-            let presence = Arc::new(cluster::MemoryPresence::default());
+            let presence = Arc::new(cluster::redis::RedisPresence::new(redis.clone()));
             let joined =
                 cluster::redis::join(redis.clone(), settings, presence, deliver, handle).await?;
             *slot = Some(redis);

@@ -106,7 +106,6 @@ async fn wait_for(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> b
 }
 
 #[tokio::test]
-#[ignore = "needs the Redis presence store"]
 async fn a_killed_nodes_members_are_removed_everywhere_within_the_bound() {
     let redis = TestRedis::start();
     let mut nodes = cluster(&redis, 3);
@@ -146,7 +145,6 @@ async fn a_killed_nodes_members_are_removed_everywhere_within_the_bound() {
 }
 
 #[tokio::test]
-#[ignore = "needs the Redis presence store"]
 async fn a_redis_restart_is_survived() {
     let mut redis = TestRedis::own();
     let nodes = cluster(&redis, 2);

@@ -11,6 +11,12 @@
 //! | `PREFIX:nodes` | hash node → last beat (ms, Redis clock) | control: the live nodes | never; a dead node's field is removed by its purger |
 //! | `PREFIX:purge:NODE` | string (the purger) | control: who purges a dead node | 60 s |
 //! | `PREFIX:cache:{APP}:CHANNEL` | string (the event) | channel cache: a cache channel's last event | 30 minutes |
+//! | `PREFIX:ch:{APP}` | hash channel → subscriptions | presence store: the app's occupied channels, cluster-wide | never (emptied as channels empty) |
+//! | `PREFIX:chn:{APP}:CHANNEL` | hash node → subscriptions | presence store: each node's share of a channel, so a dead node's can be taken off | never (deleted when the channel empties) |
+//! | `PREFIX:mem:{APP}:CHANNEL` | hash user id → JSON `{"info": RAW, "sockets": ["N.S", …]}` | presence store: a presence channel's users, their latest info (the raw JSON text) and their connections | never (deleted when the channel empties) |
+//! | `PREFIX:ord:{APP}:CHANNEL` | sorted set user id → join sequence | presence store: a presence channel's users in join order | never (deleted when the channel empties) |
+//! | `PREFIX:conn:{APP}` | hash node → connections | presence store: the app's connections per node, for the connection quota | never (a dead node's field is purged) |
+//! | `PREFIX:nodech:{APP}:NODE` | set of channels | presence store: the channels where node `NODE` holds subscriptions, visited when it is purged | never (emptied by leaves and the purge) |
 //! | `PREFIX:wh:{wh}:seq` | integer | webhook queue: the last event id given (cluster-wide, increasing) | never |
 //! | `PREFIX:wh:{wh}:ev` | hash | webhook queue: event id → the event (JSON: app, channel, name, time, body, endpoint URLs) | never (fields removed with the event's last row) |
 //! | `PREFIX:wh:{wh}:left` | hash | webhook queue: event id → rows still waiting | never (as above) |
@@ -27,14 +33,14 @@
 //!
 //! `PREFIX` is `redis.key_prefix` (default `lattestream`), so clusters sharing one Redis never meet.
 //! `{APP}` (the app id, in braces) is a Redis Cluster hash tag: all of one app's keys hash to the
-//! same slot, so the rate limiter's script, which reads and writes two keys of one app at once, runs
-//! on Redis Cluster as on a single Redis. A prefix may therefore hold no brace.
+//! same slot, so the scripts that read and write several keys of one app at once (the rate limiter's,
+//! the presence store's) run on Redis Cluster as on a single Redis. A prefix may therefore hold no brace.
 //!
 //! The webhook queue's keys share the one hash tag `{wh}` instead: one writer step stores events of
 //! many apps atomically and event ids are increasing cluster-wide, so its script touches keys of
 //! every app at once. Its script builds the `APP:URL` keys from [`Keys::webhook_base`].
 
-use crate::protocol::AppId;
+use crate::protocol::{AppId, ChannelName};
 use crate::ratelimit::Endpoint;
 
 /// Longest key prefix accepted: keys stay short, and a typo'd novel is caught at start.
@@ -134,6 +140,36 @@ impl Keys {
     pub fn cached(&self, app: &AppId, channel: &str) -> String {
         format!("{}:cache:{{{app}}}:{channel}", self.prefix)
     }
+
+    /// The occupied channels of `app` with their subscription counts (presence store).
+    pub fn presence_channels(&self, app: &AppId) -> String {
+        format!("{}:ch:{{{app}}}", self.prefix)
+    }
+
+    /// Each node's subscriptions to `channel`, so a dead node's share can be taken off.
+    pub fn presence_channel_nodes(&self, app: &AppId, channel: &ChannelName) -> String {
+        format!("{}:chn:{{{app}}}:{channel}", self.prefix)
+    }
+
+    /// The users of presence channel `channel`: info and connections per user id.
+    pub fn presence_members(&self, app: &AppId, channel: &ChannelName) -> String {
+        format!("{}:mem:{{{app}}}:{channel}", self.prefix)
+    }
+
+    /// The users of presence channel `channel` in join order.
+    pub fn presence_order(&self, app: &AppId, channel: &ChannelName) -> String {
+        format!("{}:ord:{{{app}}}:{channel}", self.prefix)
+    }
+
+    /// The connections of `app` per node, for the app's connection quota.
+    pub fn presence_connections(&self, app: &AppId) -> String {
+        format!("{}:conn:{{{app}}}", self.prefix)
+    }
+
+    /// The channels where `node` holds subscriptions in `app`, visited when the node is purged.
+    pub fn presence_node_channels(&self, app: &AppId, node: u32) -> String {
+        format!("{}:nodech:{{{app}}}:{node}", self.prefix)
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +194,22 @@ mod tests {
             keys.webhook_lease(&app, "http://h/x"),
             "eu1:wh:{wh}:lease:42:http://h/x"
         );
+        let channel = ChannelName::parse("presence-room").unwrap();
+        assert_eq!(keys.presence_channels(&app), "eu1:ch:{42}");
+        assert_eq!(
+            keys.presence_channel_nodes(&app, &channel),
+            "eu1:chn:{42}:presence-room"
+        );
+        assert_eq!(
+            keys.presence_members(&app, &channel),
+            "eu1:mem:{42}:presence-room"
+        );
+        assert_eq!(
+            keys.presence_order(&app, &channel),
+            "eu1:ord:{42}:presence-room"
+        );
+        assert_eq!(keys.presence_connections(&app), "eu1:conn:{42}");
+        assert_eq!(keys.presence_node_channels(&app, 7), "eu1:nodech:{42}:7");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod broker;
 mod cache;
 mod control;
+mod presence;
 
 use std::sync::{Arc, OnceLock};
 
@@ -13,6 +14,7 @@ pub use broker::RedisBroker;
 pub(crate) use broker::broker_for_test;
 pub use cache::RedisCache;
 pub use control::RedisControl;
+pub use presence::RedisPresence;
 
 use super::{Control, Deliver, HandleCommand, PresenceStore};
 use crate::config::RedisConfig;

@@ -87,8 +87,8 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     if fixed.is_empty() && store.list().await?.is_empty() {
         create_first_app(&*store).await?;
     }
-    let node = match config.redis.url {
-        None => Node::new(apps.clone(), config.websocket.clone()),
+    let (node, redis) = match config.redis.url {
+        None => (Node::new(apps.clone(), config.websocket.clone()), None),
         Some(_) => clustered(apps.clone(), config).await?,
     };
     let node = Arc::new(node.with_discovery(config.discovery.clone(), config.addr));
@@ -105,7 +105,11 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
     );
     let reloader = Arc::new(reloader);
     reloader.refresh().await?;
-    if let Some(webhooks) = webhooks::start_for(config, apps).await? {
+    let webhooks = match redis {
+        Some(redis) => webhooks::start_clustered(config, apps, redis, node.id()).await?,
+        None => webhooks::start_for(config, apps).await?,
+    };
+    if let Some(webhooks) = webhooks {
         node.set_webhooks(webhooks);
     }
     let admin = AppAdmin::new(store, fixed, config.admin_token.clone());
@@ -118,7 +122,10 @@ pub async fn start(config: &Config) -> Result<Arc<Node>, StartError> {
 /// A node that is a member of the cluster on `redis.url`: its fan-out, presence, counts, cache, rate
 /// limits and signed-request nonces are the cluster's, kept in Redis. A Redis that does not answer
 /// stops the start: a node never goes on alone when it was told to share.
-async fn clustered(apps: Arc<Apps>, config: &Config) -> Result<Node, StartError> {
+async fn clustered(
+    apps: Arc<Apps>,
+    config: &Config,
+) -> Result<(Node, Option<self::redis::Redis>), StartError> {
     let mut shared = None;
     let slot = &mut shared;
     let settings = &config.redis;
@@ -138,10 +145,11 @@ async fn clustered(apps: Arc<Apps>, config: &Config) -> Result<Node, StartError>
     let redis = shared.expect("set when the node joined");
     tracing::info!(redis = %redis.url(), prefix = %settings.key_prefix, node = node.id(), "joined the cluster through Redis");
     let limiter = ratelimit::RedisRateLimiter::new(redis.clone());
-    let nonces = auth::RedisNonceStore::new(redis);
-    Ok(node
+    let nonces = auth::RedisNonceStore::new(redis.clone());
+    let node = node
         .with_rate_limiter(Arc::new(limiter))
-        .with_nonce_store(Arc::new(nonces)))
+        .with_nonce_store(Arc::new(nonces));
+    Ok((node, Some(redis)))
 }
 
 /// Closes the connections of apps that were deleted.
@@ -209,6 +217,7 @@ pub async fn serve(
     if let Some(webhooks) = node.webhooks() {
         webhooks.flush().await;
         webhooks.stop();
+        webhooks.release_leases().await;
     }
     Ok(())
 }

@@ -6,9 +6,14 @@
 
 mod common;
 
+use std::time::Duration;
+
+use common::receiver::{Keys, Receiver};
 use common::redis::TestRedis;
 use common::{SECRET, TestServer, WsClient, data_of, eventually};
-use lattestream::config::{Config, Sensitive};
+use lattestream::auth::Secret;
+use lattestream::config::{Config, Sensitive, WebhooksConfig};
+use lattestream::webhooks::{EventType, WebhookEndpoint};
 use serde_json::{Value, json};
 
 /// The test config, sharing `redis` (its URL and this test's prefix).
@@ -200,4 +205,56 @@ async fn channels_listing_is_the_clusters() {
             .any(|c| c["channel"] == "only-on-a")
     })
     .await;
+}
+
+/// The test config on `redis` with app 1's webhooks at `receiver`: occupancy events, quick settings.
+fn hooked(redis: &TestRedis, receiver: &Receiver) -> Config {
+    let mut config = config_on(redis);
+    config.apps[0].settings.webhooks = vec![WebhookEndpoint {
+        url: receiver.url().try_into().unwrap(),
+        secret: Secret::new(ENDPOINT_SECRET),
+        event_types: vec![EventType::ChannelOccupied, EventType::ChannelVacated],
+        filter_prefix: None,
+    }];
+    config.webhooks = WebhooksConfig {
+        batch_window: Duration::from_millis(50),
+        debounce: Duration::from_millis(200),
+        retry_min: Duration::from_millis(100),
+        retry_max: Duration::from_secs(1),
+        ..WebhooksConfig::default()
+    };
+    config
+}
+
+const ENDPOINT_SECRET: &str = "whsec_cluster";
+
+#[tokio::test]
+async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
+    let redis = TestRedis::start();
+    let receiver = Receiver::start(Keys {
+        endpoint_secret: ENDPOINT_SECRET.into(),
+        app_key: common::KEY.into(),
+        app_secret: SECRET.into(),
+    })
+    .await;
+    let nodes = [
+        TestServer::with_config(hooked(&redis, &receiver)).await,
+        TestServer::with_config(hooked(&redis, &receiver)).await,
+    ];
+    let mut on_a = nodes[0].pusher().await;
+    on_a.subscribe("room", None).await;
+    let mut on_b = nodes[1].pusher().await;
+    on_b.subscribe("room", None).await;
+    counted_everywhere(&nodes, "room", 2).await;
+    drop(on_a);
+    drop(on_b);
+    eventually(|| async { receiver.channel_log("room").len() >= 2 }).await;
+    // Quiet for longer than the debounce and batch window: a second node's copy would be here by now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        receiver.channel_log("room"),
+        ["channel_occupied", "channel_vacated"],
+        "once each for the cluster"
+    );
+    receiver.assert_all_signed();
 }

@@ -26,6 +26,22 @@ use tokio::time::Instant;
 use crate::config::RedisConfig;
 use crate::metrics::Metrics;
 
+/// The runtime Redis connections live on: one thread of their own, so replies, pub/sub messages and
+/// heartbeats are read at once even while the node's workers are busy writing a large fan-out (on
+/// the node's runtime, a publisher waited behind the previous event's 3,000 socket writes for every
+/// reply, and a heartbeat could be late enough to look dead).
+pub(crate) fn io_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("redis-io")
+            .enable_all()
+            .build()
+            .expect("the Redis I/O runtime starts")
+    })
+}
+
 /// How long Redis is left alone after a failed call.
 pub const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// Longest wait for Redis to answer at start before the start fails.
@@ -104,7 +120,11 @@ impl Redis {
         let keys = Keys::new(&config.key_prefix)?;
         let raw = config.url.as_ref().map_or("", |u| u.expose());
         let url = masked(raw);
-        let connection = open(raw, &url, config).await?;
+        let opening = io_runtime().spawn(open(raw.to_owned(), url.clone(), config.clone()));
+        let connection = opening.await.map_err(|_| ConnectError::Timeout {
+            url: url.clone(),
+            after: START_TIMEOUT,
+        })??;
         Ok(Self(Arc::new(Inner {
             connection,
             keys,
@@ -187,11 +207,12 @@ impl Redis {
 
 /// The connection to `raw` (shown as `url`), answering within [`START_TIMEOUT`].
 async fn open(
-    raw: &str,
-    url: &str,
-    config: &RedisConfig,
+    raw: String,
+    url: String,
+    config: RedisConfig,
 ) -> Result<ConnectionManager, ConnectError> {
-    let client = redis::Client::open(raw).map_err(|source| ConnectError::Url {
+    let (url, config) = (url.as_str(), &config);
+    let client = redis::Client::open(raw.as_str()).map_err(|source| ConnectError::Url {
         url: url.to_owned(),
         source,
     })?;

@@ -38,13 +38,16 @@ impl Redis {
             .set_max_delay(Duration::from_secs(1))
             .set_push_sender(pushes)
             .set_automatic_resubscription();
-        let connect = client.get_connection_manager_with_config(settings);
-        let connection = match tokio::time::timeout(super::START_TIMEOUT, connect).await {
-            Ok(Ok(connection)) => connection,
-            Ok(Err(source)) => return Err(self.unreachable(source)),
-            Err(_) => return Err(self.start_timeout()),
+        let connect = async move {
+            let connect = client.get_connection_manager_with_config(settings);
+            tokio::time::timeout(super::START_TIMEOUT, connect).await
         };
-        tokio::spawn(read_pushes(received, route, connected.clone()));
+        let connection = match super::io_runtime().spawn(connect).await {
+            Ok(Ok(Ok(connection))) => connection,
+            Ok(Ok(Err(source))) => return Err(self.unreachable(source)),
+            _ => return Err(self.start_timeout()),
+        };
+        super::io_runtime().spawn(read_pushes(received, route, connected.clone()));
         Ok(Subscriber {
             connection,
             connected,

@@ -258,3 +258,72 @@ async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
     );
     receiver.assert_all_signed();
 }
+
+/// What Redis does for `events` events triggered on the first of `nodes` nodes with `per_node`
+/// subscribers each on one channel: its commands (as `INFO commandstats` counts them, scripts' inner
+/// commands included) and the bytes it read and wrote.
+async fn redis_work(
+    nodes: usize,
+    per_node: usize,
+    events: usize,
+) -> (Vec<(String, u64)>, u64, u64) {
+    let redis = TestRedis::own();
+    let mut config = config_on(&redis);
+    config.redis.heartbeat = Duration::from_secs(3600);
+    let mut servers = Vec::new();
+    for _ in 0..nodes {
+        servers.push(TestServer::with_config(config.clone()).await);
+    }
+    let mut clients = Vec::new();
+    for server in &servers {
+        for _ in 0..per_node {
+            let mut client = server.pusher().await;
+            client.subscribe("news", None).await;
+            clients.push(client);
+        }
+    }
+    let total = (nodes * per_node) as u64;
+    counted_everywhere(&servers, "news", total).await;
+    redis.reset_stats();
+    for _ in 0..events {
+        trigger(&servers[0], "news", "flash").await;
+    }
+    for client in &mut clients {
+        for _ in 0..events {
+            assert_eq!(next_event(client).await, "flash");
+        }
+    }
+    let mut calls = redis.command_calls();
+    calls.retain(|(name, _)| !["info", "config|resetstat"].contains(&name.as_str()));
+    calls.sort();
+    let bytes_in = redis.stat("total_net_input_bytes");
+    let bytes_out = redis.stat("total_net_output_bytes");
+    (calls, bytes_in, bytes_out)
+}
+
+/// Redis work per event is the same for one node with one subscriber and for three nodes with 20
+/// subscribers each: one `PUBLISH` for the cluster, one `HGET` of the channel's count for `triggered`,
+/// and the rate limiter's script — never a command per node or per subscriber. Only the bytes Redis
+/// writes grow: one copy of the envelope per node listening to the channel.
+#[tokio::test]
+async fn redis_work_per_event_grows_with_neither_nodes_nor_subscribers() {
+    const EVENTS: u64 = 20;
+    let (alone, in_1, out_1) = redis_work(1, 1, EVENTS as usize).await;
+    let (three, in_3, out_3) = redis_work(3, 20, EVENTS as usize).await;
+    eprintln!("1 node × 1 subscriber: {alone:?}, {in_1} B in, {out_1} B out");
+    eprintln!("3 nodes × 20 subscribers: {three:?}, {in_3} B in, {out_3} B out");
+    assert_eq!(alone, three, "the same commands");
+    let count = |calls: &[(String, u64)], name: &str| {
+        calls.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c)
+    };
+    assert_eq!(count(&three, "publish"), EVENTS, "one PUBLISH per event");
+    assert_eq!(count(&three, "hget"), EVENTS, "one count per event");
+    let per_event = |bytes: u64| bytes / EVENTS;
+    eprintln!(
+        "per event: {} B in, {} B out alone; {} B in, {} B out on three nodes",
+        per_event(in_1),
+        per_event(out_1),
+        per_event(in_3),
+        per_event(out_3)
+    );
+}

@@ -140,6 +140,20 @@ impl TestRedis {
     }
 
     /// Forgets the command counts so far (`CONFIG RESETSTAT`).
+    /// A counter of `INFO stats` (e.g. `total_net_input_bytes`), 0 when absent.
+    pub fn stat(&self, name: &str) -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("stats")
+            .query(&mut self.connection())
+            .expect("INFO stats");
+        let prefix = format!("{name}:");
+        info.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Forgets the counters of `INFO commandstats` and `INFO stats`.
     pub fn reset_stats(&self) {
         redis::cmd("CONFIG")
             .arg("RESETSTAT")

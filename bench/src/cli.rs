@@ -138,6 +138,10 @@ pub struct RunArgs {
     /// Longest wait for outstanding deliveries after publishing stops.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     pub drain_timeout: Duration,
+    /// How long the subscribers stay connected after the run, before they leave (so an observer, such
+    /// as `bench/cluster.sh` reading Redis, can tell the events' work from the leaves').
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub linger: Duration,
 }
 
 /// Options of `chart`.

@@ -59,6 +59,7 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     let cpu1 = cpu(&pool.pids());
     r.set_cpu(cpu0, cpu1);
     r.set_steal(ticks0, MachineTicks::now());
+    tokio::time::sleep(a.linger).await;
     pool.finish().await;
     if let Some(idle) = idle {
         idle.finish().await;

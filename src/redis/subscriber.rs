@@ -83,10 +83,8 @@ async fn read_pushes(
                     route(channel, payload);
                 }
             }
-            PushKind::Disconnection => {
-                if connected.swap(false, Ordering::AcqRel) {
-                    tracing::warn!("lost the Redis pub/sub connection; reconnecting");
-                }
+            PushKind::Disconnection if connected.swap(false, Ordering::AcqRel) => {
+                tracing::warn!("lost the Redis pub/sub connection; reconnecting");
             }
             _ => {}
         }

@@ -327,3 +327,21 @@ async fn redis_work_per_event_grows_with_neither_nodes_nor_subscribers() {
         per_event(out_3)
     );
 }
+
+#[tokio::test]
+async fn the_connection_quota_is_the_clusters() {
+    let redis = TestRedis::start();
+    let mut config = config_on(&redis);
+    config.apps[0].settings.max_connections = Some(2);
+    let a = TestServer::with_config(config.clone()).await;
+    let b = TestServer::with_config(config).await;
+    let _first = a.pusher().await;
+    let _second = b.pusher().await;
+    let mut third =
+        common::WsClient::pusher_raw(a.addr, common::KEY, "?protocol=7&client=test&version=1")
+            .await;
+    let refused = third.next().await;
+    let refused = refused.expect("an error frame before the close");
+    assert_eq!(refused["event"], "pusher:error", "{refused}");
+    assert_eq!(data_of(&refused)["code"], 4004, "{refused}");
+}

@@ -146,6 +146,23 @@ impl Redis {
         &self.0.url
     }
 
+    /// Publishes `message` on the pub/sub `channel` (one `PUBLISH`); `what` names the caller.
+    pub async fn publish(
+        &self,
+        what: &'static str,
+        channel: String,
+        message: String,
+    ) -> Result<(), CallError> {
+        self.call(what, move |mut c| async move {
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(message)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
     /// The longest wait for one command.
     pub fn timeout(&self) -> Duration {
         self.0.timeout

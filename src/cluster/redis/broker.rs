@@ -79,15 +79,7 @@ impl Broker for RedisBroker {
     async fn publish(&self, envelope: &Envelope) -> Result<(), BackendError> {
         let topic = self.topic(&envelope.app, &envelope.channel);
         let message = envelope.to_json();
-        self.redis
-            .call("broker publish", move |mut c| async move {
-                redis::cmd("PUBLISH")
-                    .arg(topic)
-                    .arg(message)
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await?;
+        self.redis.publish("broker publish", topic, message).await?;
         Ok(())
     }
 }

@@ -129,15 +129,7 @@ impl Control for RedisControl {
         };
         let text = serde_json::to_string(&message).expect("commands serialize");
         let channel = self.redis.keys().control();
-        self.redis
-            .call("control broadcast", move |mut c| async move {
-                redis::cmd("PUBLISH")
-                    .arg(channel)
-                    .arg(text)
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await?;
+        self.redis.publish("control broadcast", channel, text).await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! A cluster of server processes on one Redis, failing as processes do: a node killed with `kill -9`
 //! has its presence members removed everywhere within the bound while the others keep serving, and a
 //! Redis killed and restarted empty is reconnected to, `/ready` reporting it meanwhile, with delivery
-//! resumed and presence reconciled.
+//! resumed (also on a channel first joined while Redis was away) and presence reconciled.
 
 mod common;
 
@@ -173,6 +173,8 @@ async fn a_redis_restart_is_survived() {
         ready(&nodes[0]).await == 503
     })
     .await;
+    let mut late = client(&nodes[0]).await;
+    late.subscribe("late-news", None).await;
     redis.restart();
     wait_for(BOUND * 2, "/ready again", async || {
         ready(&nodes[0]).await == 200 && ready(&nodes[1]).await == 200
@@ -189,5 +191,17 @@ async fn a_redis_restart_is_survived() {
             Ok(Ok(frame)) if frame["event"] == "again"
         )
     })
+    .await;
+    wait_for(
+        BOUND,
+        "a channel joined during the outage is heard",
+        async || {
+            trigger(&nodes[1], "late-news", "late").await;
+            matches!(
+                tokio::time::timeout(Duration::from_millis(300), late.next()).await,
+                Ok(Ok(frame)) if frame["event"] == "late"
+            )
+        },
+    )
     .await;
 }

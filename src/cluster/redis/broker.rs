@@ -2,7 +2,7 @@
 //! one `PUBLISH` per event for the whole cluster, whatever the number of nodes or subscribers; a node
 //! subscribes to the channels it has local subscribers for, so Redis sends it nothing else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use tokio::sync::Mutex;
@@ -18,6 +18,9 @@ pub struct RedisBroker {
     /// Listens per channel. Held across the subscribe so a listen and an unlisten of one channel
     /// reach Redis in the order they were counted.
     listens: Mutex<HashMap<(AppId, ChannelName), usize>>,
+    /// Bus channels counted as listened to whose `SUBSCRIBE` failed (Redis was away): subscribed again
+    /// by [`RedisBroker::check`], so a channel first joined during an outage is heard once it is over.
+    missed: parking_lot::Mutex<HashSet<String>>,
 }
 
 impl RedisBroker {
@@ -28,7 +31,25 @@ impl RedisBroker {
             redis,
             subscriber,
             listens: Mutex::new(HashMap::new()),
+            missed: parking_lot::Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Checks the listening connection and, when it is up, subscribes the channels whose subscribe
+    /// failed; true when connected and nothing is missing.
+    pub async fn check(&self) -> bool {
+        if !self.subscriber.check().await {
+            return false;
+        }
+        let missed: Vec<String> = self.missed.lock().drain().collect();
+        let mut whole = true;
+        for topic in missed {
+            if self.subscriber.subscribe(topic.clone()).await.is_err() {
+                self.missed.lock().insert(topic);
+                whole = false;
+            }
+        }
+        whole
     }
 
     /// Hands an envelope that arrived on a bus channel to `deliver`, unless node `me` sent it.
@@ -53,10 +74,15 @@ impl Broker for RedisBroker {
     async fn listen(&self, app: &AppId, channel: &ChannelName) -> Result<(), BackendError> {
         let mut listens = self.listens.lock().await;
         let count = listens.entry((app.clone(), channel.clone())).or_default();
-        if *count == 0 {
-            self.subscriber.subscribe(self.topic(app, channel)).await?;
-        }
         *count += 1;
+        if *count > 1 {
+            return Ok(());
+        }
+        let topic = self.topic(app, channel);
+        if let Err(error) = self.subscriber.subscribe(topic.clone()).await {
+            self.missed.lock().insert(topic);
+            return Err(error.into());
+        }
         Ok(())
     }
 
@@ -69,9 +95,11 @@ impl Broker for RedisBroker {
         *count -= 1;
         if *count == 0 {
             listens.remove(&key);
-            self.subscriber
-                .unsubscribe(self.topic(app, channel))
-                .await?;
+            let topic = self.topic(app, channel);
+            if self.missed.lock().remove(&topic) {
+                return Ok(());
+            }
+            self.subscriber.unsubscribe(topic).await?;
         }
         Ok(())
     }

@@ -129,7 +129,9 @@ impl Control for RedisControl {
         };
         let text = serde_json::to_string(&message).expect("commands serialize");
         let channel = self.redis.keys().control();
-        self.redis.publish("control broadcast", channel, text).await?;
+        self.redis
+            .publish("control broadcast", channel, text)
+            .await?;
         Ok(())
     }
 

@@ -51,9 +51,10 @@ pub async fn join(
         .subscribe(redis.keys().control())
         .await
         .map_err(super::BackendError::from)?;
-    let bus = subscriber.clone();
+    let broker = Arc::new(RedisBroker::new(redis.clone(), subscriber));
+    let bus = broker.clone();
     let backends = Backends {
-        broker: Arc::new(RedisBroker::new(redis.clone(), subscriber)),
+        broker,
         presence,
         control: Arc::new(control),
         cache: Arc::new(RedisCache::new(redis)),

@@ -116,10 +116,17 @@ impl Node {
         }
     }
 
-    /// Leaves the cluster cleanly at shutdown, once every local connection left: the node is forgotten
-    /// at once instead of after the node timeout.
+    /// Leaves the cluster cleanly at shutdown, once local connections had their time to go: whatever
+    /// the store still holds for this node (connections that outlived the drain) is purged and its
+    /// departures announced, then the node is forgotten at once instead of after the node timeout.
     pub async fn leave_cluster(&self) {
-        if self.backends.shared && self.backends.control.forget(self.id).await.is_err() {
+        if !self.backends.shared {
+            return;
+        }
+        for app in self.apps.all() {
+            self.purge_app(&app, self.id).await;
+        }
+        if self.backends.control.forget(self.id).await.is_err() {
             self.backend_failed("control");
         }
     }

@@ -450,6 +450,13 @@ mod tests {
         let gone = event("member_removed", Some("ann"), true);
         let back = event("member_added", Some("ann"), false);
         assert!(after_return(&q, gone, back).await.is_empty());
+        // A return no endpoint wants (no rows of its own) undoes the departure all the same.
+        let gone = event("channel_vacated", None, true);
+        let back = NewEvent {
+            urls: Vec::new(),
+            ..event("channel_occupied", None, false)
+        };
+        assert!(after_return(&q, gone, back).await.is_empty());
         assert!(q.stats().await.unwrap().is_empty(), "nothing pending");
         assert!(q.recovery().await.unwrap().held.is_empty());
         let index = format!("{}heldkey", q.base);

@@ -259,6 +259,52 @@ async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
     receiver.assert_all_signed();
 }
 
+#[tokio::test]
+async fn a_channel_reoccupied_through_another_node_within_the_debounce_sends_nothing() {
+    let redis = TestRedis::start();
+    let receiver = Receiver::start(Keys {
+        endpoint_secret: ENDPOINT_SECRET.into(),
+        app_key: common::KEY.into(),
+        app_secret: SECRET.into(),
+    })
+    .await;
+    let debounced = || {
+        let mut config = hooked(&redis, &receiver);
+        config.webhooks.debounce = Duration::from_secs(1);
+        config
+    };
+    let nodes = [
+        TestServer::with_config(debounced()).await,
+        TestServer::with_config(debounced()).await,
+    ];
+    let mut on_a = nodes[0].pusher().await;
+    on_a.subscribe("room", None).await;
+    eventually(|| async { receiver.channel_log("room") == ["channel_occupied"] }).await;
+    drop(on_a);
+    // The departure is held in the shared queue (a return stored before it would not undo it).
+    eventually(|| async { held_departures(&redis) == 1 }).await;
+    // A reconnect through the other node, well within the delay.
+    let mut on_b = nodes[1].pusher().await;
+    on_b.subscribe("room", None).await;
+    counted_everywhere(&nodes, "room", 1).await;
+    // Longer than the debounce and the batch window: a vacated or a second occupied would be here.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        receiver.channel_log("room"),
+        ["channel_occupied"],
+        "neither the departure nor the return is sent"
+    );
+    receiver.assert_all_signed();
+}
+
+/// How many departures the cluster's webhook queue holds (its index of held departures).
+fn held_departures(redis: &TestRedis) -> u64 {
+    let index = format!("{}:wh:{{wh}}:heldkey", redis.prefix);
+    let held: redis::RedisResult<u64> =
+        redis::cmd("HLEN").arg(index).query(&mut redis.connection());
+    held.expect("HLEN")
+}
+
 /// What Redis does for `events` events triggered on the first of `nodes` nodes with `per_node`
 /// subscribers each on one channel: its commands (as `INFO commandstats` counts them, scripts' inner
 /// commands included) and the bytes it read and wrote.

@@ -21,6 +21,7 @@
 //! | `PREFIX:wh:{wh}:ev` | hash | webhook queue: event id → the event (JSON: app, channel, name, time, body, endpoint URLs) | never (fields removed with the event's last row) |
 //! | `PREFIX:wh:{wh}:left` | hash | webhook queue: event id → rows still waiting | never (as above) |
 //! | `PREFIX:wh:{wh}:held` | set | webhook queue: ids of held events (departures in their debounce delay) | never |
+//! | `PREFIX:wh:{wh}:heldkey` | hash | webhook queue: `APP\nCHANNEL\nUSER` (user empty for a channel) → id of the held departure about it, so a return written by any node cancels it | never (a field is removed when its event is released, cancelled or undone) |
 //! | `PREFIX:wh:{wh}:rows:APP:URL` | sorted set | webhook queue: one endpoint's waiting event ids, scored by id | empty when delivered |
 //! | `PREFIX:wh:{wh}:at:APP:URL` | sorted set | webhook queue: the same ids scored by event time (ms), for the oldest and the give-up | empty when delivered |
 //! | `PREFIX:wh:{wh}:endpoints` | set | webhook queue: `APP:URL` of every endpoint with waiting or dead events | never |

@@ -39,6 +39,7 @@ fn event(channel: &str, name: &'static str, at_ms: i64, held: bool, urls: &[&str
         body: format!(r#"{{"name":"{name}","channel":"{channel}","at":{at_ms}}}"#),
         at_ms,
         held,
+        user: None,
         urls: urls.iter().map(|u| Arc::from(*u)).collect(),
     }
 }

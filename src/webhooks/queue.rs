@@ -37,6 +37,10 @@ pub struct NewEvent {
     pub at_ms: i64,
     /// Whether it starts held (a departure waiting out the debounce delay).
     pub held: bool,
+    /// The member's user id (member events): with the app and channel it names what a held
+    /// departure and its return are about, so a cluster's queue can match a return that another
+    /// node saw (the SQLite queue, one node's, ignores it).
+    pub user: Option<Arc<str>>,
     /// The URLs of the app's endpoints that want it.
     pub urls: Vec<Arc<str>>,
 }

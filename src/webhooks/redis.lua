@@ -22,10 +22,22 @@ local function add_row(ep, id, at)
   redis.call('SADD', base .. 'endpoints', ep)
 end
 
+-- Ends the hold of event `id` (a string), and its entry in the index of held departures by what
+-- they are about ("APP\nCHANNEL\nUSER" → id) if it is still the one there. Nothing for an id that
+-- is not held (released before, or gone: another node's return cancelled it).
+local function unhold(id)
+  if redis.call('SREM', base .. 'held', id) == 0 then return end
+  local rec = redis.call('HGET', base .. 'ev', id)
+  local key = rec and cjson.decode(rec).hold
+  if type(key) == 'string' and redis.call('HGET', base .. 'heldkey', key) == id then
+    redis.call('HDEL', base .. 'heldkey', key)
+  end
+end
+
 local function forget_event(id)
+  unhold(id)
   redis.call('HDEL', base .. 'ev', id)
   redis.call('HDEL', base .. 'left', id)
-  redis.call('SREM', base .. 'held', id)
 end
 
 -- Removes one row; returns its event's record when it was there.
@@ -37,13 +49,37 @@ local function drop_row(ep, id)
   return rec
 end
 
--- Stores a new event (record JSON `rec`) with one row per endpoint of `app` in `urls`.
-local function store(id, rec, app, urls, at, held)
+-- Stores a new event (record JSON `rec`) with one row per endpoint of `app` in `urls`; a held
+-- departure with its hold key `key` is indexed by it.
+local function store(id, rec, app, urls, at, held, key)
   if #urls == 0 then return end
   redis.call('HSET', base .. 'ev', id, rec)
   redis.call('HSET', base .. 'left', id, #urls)
-  if held then redis.call('SADD', base .. 'held', id) end
+  if held then
+    redis.call('SADD', base .. 'held', id)
+    if key then redis.call('HSET', base .. 'heldkey', key, id) end
+  end
   for _, url in ipairs(urls) do add_row(app .. ':' .. url, id, at) end
+end
+
+-- Removes event `id` (a string) with all its rows, if it is still there.
+local function cancel(id)
+  local rec = redis.call('HGET', base .. 'ev', id)
+  if not rec then return end
+  local e = cjson.decode(rec)
+  for _, url in ipairs(e.urls) do drop_row(e.app .. ':' .. url, id) end
+  for _, url in ipairs(e.urls) do tidy(e.app .. ':' .. url) end
+end
+
+-- A return (`e.back`, not held) whose departure is held, by whichever node: cancels the
+-- departure; true when it did (the return is then not stored either).
+local function undoes_held(e)
+  if not e.back or e.held or type(e.key) ~= 'string' then return false end
+  local held = redis.call('HGET', base .. 'heldkey', e.key)
+  if not held then return false end
+  cancel(held)
+  redis.call('HDEL', base .. 'heldkey', e.key)
+  return true
 end
 
 local function write()
@@ -54,19 +90,15 @@ local function write()
     local first = redis.call('INCRBY', KEYS[1], n) - n + 1
     for i, e in ipairs(w.events) do
       local id = first + i - 1
-      store(s(id), e.rec, e.app, e.urls, s(e.at), e.held)
+      if not undoes_held(e) then
+        local key = type(e.key) == 'string' and e.key or nil
+        store(s(id), e.rec, e.app, e.urls, s(e.at), e.held, key)
+      end
       ids[i] = id
     end
   end
-  for _, id in ipairs(w.cancel) do
-    local rec = redis.call('HGET', base .. 'ev', s(id))
-    if rec then
-      local e = cjson.decode(rec)
-      for _, url in ipairs(e.urls) do drop_row(e.app .. ':' .. url, s(id)) end
-      for _, url in ipairs(e.urls) do tidy(e.app .. ':' .. url) end
-    end
-  end
-  for _, id in ipairs(w.release) do redis.call('SREM', base .. 'held', s(id)) end
+  for _, id in ipairs(w.cancel) do cancel(s(id)) end
+  for _, id in ipairs(w.release) do unhold(s(id)) end
   local seq = s(tonumber(redis.call('GET', KEYS[1]) or '0') + 1)
   for _, l in ipairs(w.ledger) do
     if l.present then
@@ -183,7 +215,7 @@ local function requeue(d, now)
   for i, row in ipairs(d.rows) do
     local rec = cjson.encode({ app = d.app, channel = row.channel, name = row.name,
       at_ms = now, body = row.body, urls = { d.url } })
-    store(s(first + i - 1), rec, d.app, { d.url }, s(now), false)
+    store(s(first + i - 1), rec, d.app, { d.url }, s(now), false, nil)
   end
 end
 

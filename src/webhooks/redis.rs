@@ -10,6 +10,11 @@
 //! (the oldest, and what the give-up buries); held events are a set; dead letters are JSON records
 //! by id. All share the hash tag `{wh}`: one writer step spans apps.
 //!
+//! The debounce is cluster-wide: each held departure is indexed by what it is about (app, channel
+//! and, for a member, user), and a return written by any node while the departure is held removes
+//! it and is itself not stored, as a node's own debouncer does with the returns it sees. The node
+//! holding the departure later releases or cancels an id that is gone, which does nothing.
+//!
 //! The ledger of present channels and members is kept as a hash, as SQLite keeps it; a clustered
 //! start does not report it as departures (the presence store's purge of a dead node does that).
 
@@ -17,7 +22,7 @@ use redis::{FromRedisValue, Script};
 use serde::{Deserialize, Serialize};
 
 use super::queue::{
-    Bury, DeadLetter, EndpointKey, EndpointStats, EventId, Failure, HeldEvent, LedgerOp,
+    Bury, DeadLetter, EndpointKey, EndpointStats, EventId, Failure, HeldEvent, LedgerOp, NewEvent,
     QueueError, Queued, Recovery, Resolution, WebhookQueue, Write,
 };
 use crate::protocol::AppId;
@@ -40,6 +45,9 @@ struct Record {
     at_ms: i64,
     body: String,
     urls: Vec<String>,
+    /// A held departure's hold key (see [`hold_key`]), to drop it from the index when it goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hold: Option<String>,
 }
 
 /// One writer step, as the script reads it.
@@ -58,6 +66,11 @@ struct EventIn<'a> {
     urls: Vec<&'a str>,
     at: i64,
     held: bool,
+    /// The hold key of a departure or return (see [`hold_key`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    /// Whether it is a return, which cancels the held departure of its key.
+    back: bool,
 }
 
 #[derive(Serialize)]
@@ -126,9 +139,21 @@ fn ledger_field(app: &AppId, channel: &str, user: Option<&str>) -> String {
     format!("{app}\n{channel}\n{}", user.unwrap_or_default())
 }
 
+/// What a departure and its return are about, `APP\nCHANNEL\nUSER` (as a ledger field), and
+/// whether the event is the return; `None` for other events.
+fn hold_key(e: &NewEvent) -> Option<(String, bool)> {
+    let back = match (e.name, e.user.is_some()) {
+        ("channel_vacated", false) | ("member_removed", true) => false,
+        ("channel_occupied", false) | ("member_added", true) => true,
+        _ => return None,
+    };
+    Some((ledger_field(&e.app, &e.channel, e.user.as_deref()), back))
+}
+
 fn write_input(write: &Write) -> Result<String, QueueError> {
     let mut events = Vec::with_capacity(write.events.len());
     for e in &write.events {
+        let (key, back) = hold_key(e).unzip();
         let record = Record {
             app: e.app.as_str().to_owned(),
             channel: e.channel.clone(),
@@ -136,6 +161,7 @@ fn write_input(write: &Write) -> Result<String, QueueError> {
             at_ms: e.at_ms,
             body: e.body.clone(),
             urls: e.urls.iter().map(|u| u.to_string()).collect(),
+            hold: key.clone().filter(|_| e.held),
         };
         events.push(EventIn {
             rec: serde_json::to_string(&record)?,
@@ -143,6 +169,8 @@ fn write_input(write: &Write) -> Result<String, QueueError> {
             urls: e.urls.iter().map(|u| &**u).collect(),
             at: e.at_ms,
             held: e.held,
+            key,
+            back: back.unwrap_or(false),
         });
     }
     let ledger = write.ledger.iter().map(|op| match op {
@@ -367,6 +395,102 @@ mod tests {
         }
         let queues = parking_lot::Mutex::new(queues);
         super::super::conformance::run(|| queues.lock().pop().expect("one queue per check")).await;
+    }
+
+    async fn queue(redis: &TestRedis, n: usize) -> RedisQueue {
+        let prefix = format!("{}-held-{n}", redis.prefix);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        RedisQueue::new(crate::redis::connect_for_test(&redis.url, &prefix, metrics).await)
+    }
+
+    fn event(name: &'static str, user: Option<&str>, held: bool) -> NewEvent {
+        NewEvent {
+            app: AppId::parse("7").unwrap(),
+            channel: "presence-room".into(),
+            name,
+            body: format!(r#"{{"name":"{name}"}}"#),
+            at_ms: 1,
+            held,
+            user: user.map(Arc::from),
+            urls: vec![Arc::from("http://h/x")],
+        }
+    }
+
+    fn step(events: Vec<NewEvent>, release: Vec<EventId>) -> Write {
+        Write {
+            events,
+            release,
+            ..Write::default()
+        }
+    }
+
+    /// A held departure written by one node, its return by another (another writer step), then the
+    /// first node's release of the departure: what is left to deliver.
+    async fn after_return(q: &RedisQueue, gone: NewEvent, back: NewEvent) -> Vec<String> {
+        let held = q.write(step(vec![gone], vec![])).await.unwrap();
+        q.write(step(vec![back], vec![])).await.unwrap();
+        q.write(step(vec![], held)).await.unwrap();
+        let endpoint = EndpointKey {
+            app: AppId::parse("7").unwrap(),
+            url: "http://h/x".into(),
+        };
+        let taken = q.take(&endpoint, 10).await.unwrap();
+        taken.into_iter().map(|e| e.name).collect()
+    }
+
+    #[tokio::test]
+    async fn a_return_written_by_any_node_cancels_the_held_departure() {
+        let redis = TestRedis::start();
+        let q = queue(&redis, 0).await;
+        let (gone, back) = (
+            event("channel_vacated", None, true),
+            event("channel_occupied", None, false),
+        );
+        assert!(after_return(&q, gone, back).await.is_empty());
+        let gone = event("member_removed", Some("ann"), true);
+        let back = event("member_added", Some("ann"), false);
+        assert!(after_return(&q, gone, back).await.is_empty());
+        // A return no endpoint wants (no rows of its own) undoes the departure all the same.
+        let gone = event("channel_vacated", None, true);
+        let back = NewEvent {
+            urls: Vec::new(),
+            ..event("channel_occupied", None, false)
+        };
+        assert!(after_return(&q, gone, back).await.is_empty());
+        assert!(q.stats().await.unwrap().is_empty(), "nothing pending");
+        assert!(q.recovery().await.unwrap().held.is_empty());
+        let index = format!("{}heldkey", q.base);
+        let held: Vec<String> = q
+            .redis
+            .call("test", |mut c| async move {
+                redis::cmd("HKEYS").arg(index).query_async(&mut c).await
+            })
+            .await
+            .unwrap();
+        assert!(held.is_empty(), "the index is empty: {held:?}");
+    }
+
+    #[tokio::test]
+    async fn another_user_or_a_released_departure_is_not_cancelled() {
+        let redis = TestRedis::start();
+        let q = queue(&redis, 1).await;
+        let gone = event("member_removed", Some("ann"), true);
+        let back = event("member_added", Some("bob"), false);
+        assert_eq!(
+            after_return(&q, gone, back).await,
+            ["member_removed", "member_added"]
+        );
+        let q = queue(&redis, 2).await;
+        let released = q.write(step(vec![event("channel_vacated", None, true)], vec![]));
+        let id = released.await.unwrap();
+        q.write(step(vec![], id)).await.unwrap();
+        let back = event("channel_occupied", None, false);
+        let gone = event("subscription_count", None, false);
+        let left = after_return(&q, gone, back).await;
+        assert_eq!(
+            left,
+            ["channel_vacated", "subscription_count", "channel_occupied"]
+        );
     }
 
     #[test]

@@ -145,10 +145,12 @@ impl Writer {
             Arrival::Pass => false,
         };
         let urls = self.shared.urls_for(&app, &event);
-        if urls.is_empty() && !held {
+        // A return is stored even when no endpoint wants it: in a cluster it may undo a departure
+        // another node holds (the queue stores no rows for it).
+        if urls.is_empty() && !held && !is_return(&event) {
             return;
         }
-        if !step.touched.contains(&app) {
+        if !urls.is_empty() && !step.touched.contains(&app) {
             step.touched.push(app.clone());
         }
         step.events.push(Some(NewEvent {
@@ -158,6 +160,7 @@ impl Writer {
             body: payload::event_json(&event),
             at_ms,
             held,
+            user: member_of(&event),
             urls,
         }));
     }
@@ -208,6 +211,22 @@ fn ledger_op(app: &AppId, event: &HubEvent) -> Option<LedgerOp> {
         HubEvent::MemberRemoved(c, u) => LedgerOp::Gone(app, ch(c), Some(u.to_string())),
         _ => return None,
     })
+}
+
+/// Whether the event is a return (channel occupied, member added) that undoes a held departure.
+fn is_return(event: &HubEvent) -> bool {
+    matches!(
+        event,
+        HubEvent::ChannelOccupied(_) | HubEvent::MemberAdded(..)
+    )
+}
+
+/// The user of a member event.
+fn member_of(event: &HubEvent) -> Option<Arc<str>> {
+    match event {
+        HubEvent::MemberAdded(_, u) | HubEvent::MemberRemoved(_, u) => Some(u.clone()),
+        _ => None,
+    }
 }
 
 /// The tokio instant at which the wall-clock time `ms` comes.

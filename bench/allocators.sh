@@ -11,11 +11,16 @@
 # Usage: bench/allocators.sh                 (build, then measure system mimalloc jemalloc)
 #   ALLOCS="system jemalloc"  which allocators   RUNS=2  rounds   BUILD=0  reuse /tmp/alloc-*/
 #   PORT=6111  port of the servers it starts     CONNS=10000     connections of both scenarios
+#   FIRST_RUN=3  number the rounds from 3 on (to add rounds to earlier ones)
+#   LEFT_WAIT=2s  how long after everyone left the idle run reads the RSS again
+#   SCENARIOS="idle-own fanout-max"  which of the two to run   TAG=""  suffix of the result names
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 read -r -a ALLOCS <<<"${ALLOCS:-system mimalloc jemalloc}"
-RUNS=${RUNS:-2} PORT=${PORT:-6111} CONNS=${CONNS:-10000}
+read -r -a SCENARIOS <<<"${SCENARIOS:-idle-own fanout-max}"
+TAG=${TAG:-}
+RUNS=${RUNS:-2} PORT=${PORT:-6111} CONNS=${CONNS:-10000} FIRST_RUN=${FIRST_RUN:-1} LEFT_WAIT=${LEFT_WAIT:-2s}
 OUT=bench/results/allocators
 BENCH=target/release/lattestream-bench
 SERVER_PID="" DATA=""
@@ -78,13 +83,19 @@ rm -f "$OUT/server.log"
   echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Cargo.toml || echo ' (+ uncommitted server changes)')"
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
   echo "loadavg at start: $(cat /proc/loadavg)"
-} >"$OUT/meta.txt"
-for run in $(seq 1 "$RUNS"); do
+} >>"$OUT/meta.txt"
+for run in $(seq "$FIRST_RUN" $((FIRST_RUN + RUNS - 1))); do
   for a in "${ALLOCS[@]}"; do
-    bench "$a" "$run" idle-own idle --connections "$CONNS" --channels "$CONNS" --duration 5s
-    bench "$a" "$run" fanout-max fanout --connections "$CONNS" --rate 0 --publishers 1 --duration 10s
+    for s in "${SCENARIOS[@]}"; do
+      case "$s" in
+        idle-own) bench "$a" "$run" "idle-own$TAG" idle --connections "$CONNS" --channels "$CONNS" --duration 5s \
+          --left-wait "$LEFT_WAIT" ;;
+        fanout-max) bench "$a" "$run" "fanout-max$TAG" fanout --connections "$CONNS" --rate 0 --publishers 1 --duration 10s ;;
+        *) echo "unknown scenario $s" >&2; exit 2 ;;
+      esac
+    done
   done
 done
-echo "loadavg at end: $(cat /proc/loadavg)" >>"$OUT/meta.txt"
+echo "loadavg at end: $(cat /proc/loadavg) ($(date -u +%FT%TZ))" >>"$OUT/meta.txt"
 "$BENCH" summary "$OUT"/*.json >"$OUT/summary.md"
 cat "$OUT/summary.md"

@@ -1,5 +1,7 @@
 //! The `lattestream` binary: command line → config → tracing → bind → serve until a signal.
 
+mod allocator;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

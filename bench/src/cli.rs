@@ -19,8 +19,9 @@ pub struct Cli {
 /// The scenarios and helper commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Open N connections, each subscribed to a channel; report connect
-    /// rate and server RSS per connection, then probe every channel once.
+    /// Open N connections, each subscribed to a channel (`--channels N`: a
+    /// channel each); report connect rate and server RSS per connection,
+    /// probe every channel once, close them all and report the RSS left.
     Idle(RunArgs),
     /// One channel, N subscribers, events at --rate (0 = as fast as accepted).
     Fanout(RunArgs),
@@ -91,7 +92,9 @@ pub struct RunArgs {
     /// Subscriber connections (scenario default if omitted).
     #[arg(long)]
     pub connections: Option<usize>,
-    /// Channels the connections are spread over (scenario default if omitted).
+    /// Channels the connections are spread over (scenario default if omitted). Connection i
+    /// subscribes to channel i % channels, so `--channels` equal to `--connections` puts every
+    /// connection on a channel of its own (the per-user private channel shape).
     #[arg(long)]
     pub channels: Option<usize>,
     /// Events per second in total; 0 = as fast as the server accepts.
@@ -142,6 +145,10 @@ pub struct RunArgs {
     /// as `bench/cluster.sh` reading Redis, can tell the events' work from the leaves').
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub linger: Duration,
+    /// `idle`: how long after every subscriber closed to read the server's RSS again ("RSS after
+    /// left": how much of the growth the server gives back once its clients are gone).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    pub left_wait: Duration,
 }
 
 /// Options of `chart`.

@@ -77,6 +77,13 @@ pub struct Report {
     pub rss_after_kb: Option<u64>,
     /// (rss_connected − rss_before) / connected, in bytes.
     pub rss_per_conn_bytes: Option<f64>,
+    /// Server VmRSS (KiB) `--left-wait` after every subscriber closed (`idle` only): what a node that
+    /// had a peak keeps once its clients are gone.
+    #[serde(default)]
+    pub rss_after_left_kb: Option<u64>,
+    /// Share of the growth (rss_connected − rss_before) given back once everyone left, in percent.
+    #[serde(default)]
+    pub rss_given_back_pct: Option<f64>,
     /// Server CPU seconds used while publishing and draining (`--server-pid`).
     pub server_cpu_secs: Option<f64>,
     /// Generator CPU seconds (all its processes) over the same window.
@@ -213,6 +220,16 @@ impl Report {
                 format!("{} MiB -> {} MiB{per}", b / 1024, a / 1024),
             ));
         }
+        if let Some(left) = self.rss_after_left_kb {
+            let back = self
+                .rss_given_back_pct
+                .map(|p| format!(" ({p:.0} % of the growth given back)"))
+                .unwrap_or_default();
+            rows.push((
+                "server RSS after left",
+                format!("{} MiB{back}", left / 1024),
+            ));
+        }
         let server_cpu = self
             .server_cpu_secs
             .map(|c| format!("{c:.1} s"))
@@ -239,9 +256,11 @@ pub fn markdown(reports: &[Report]) -> String {
     let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
     let opt = |v: Option<f64>, unit: &str| v.map(|x| format!("{x:.0}{unit}")).unwrap_or("-".into());
     let mut out = String::from(
-        "| run | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | server CPU s | bench CPU s | steal |\n",
+        "| run | server | conns (ok) | channels | rate | sent | expected | received | deliveries/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | connect/s | RSS/conn | RSS after left | given back | server CPU s | bench CPU s | steal |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for r in reports {
         let rate = if r.rate > 0.0 {
             format!("{}/s", r.rate)
@@ -249,10 +268,12 @@ pub fn markdown(reports: &[Report]) -> String {
             "max".into()
         };
         out.push_str(&format!(
-            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.1} | {} |\n",
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} | {:.1} | {} |\n",
             r.name, r.label, r.connections, r.connected, r.channels, rate, r.sent, r.expected,
             r.received, r.deliveries_per_sec, ms(r.p50_us), ms(r.p90_us), ms(r.p99_us),
             ms(r.p999_us), ms(r.max_us), r.connect_rate, opt(r.rss_per_conn_bytes, " B"),
+            r.rss_after_left_kb.map(|k| format!("{} MiB", k / 1024)).unwrap_or("-".into()),
+            opt(r.rss_given_back_pct, " %"),
             r.server_cpu_secs.map(|c| format!("{c:.1}")).unwrap_or("-".into()), r.bench_cpu_secs,
             r.steal_pct.map(|p| format!("{p:.1} %")).unwrap_or("-".into()),
         ));

@@ -3,7 +3,9 @@
 //! deliveries to drain, and report throughput, latency and server RSS.
 //!
 //! `idle` holds the connections for `--duration` instead of publishing,
-//! then sends one probe event per channel to prove they are all alive.
+//! then sends one probe event per channel to prove they are all alive; once
+//! every subscriber has closed it reads the server's RSS again (`--left-wait`
+//! later), to show how much of the growth the server gave back.
 
 use super::{Kind, Shape, target};
 use crate::cli::RunArgs;
@@ -63,6 +65,10 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     pool.finish().await;
     if let Some(idle) = idle {
         idle.finish().await;
+    }
+    if kind == Kind::Idle {
+        tokio::time::sleep(a.left_wait).await;
+        r.rss_after_left_kb = rss();
     }
     r.timeline = progress.stop().await;
     fill(&mut r, &shared, &pubs);
@@ -178,5 +184,25 @@ fn fill(r: &mut Report, shared: &Shared, pubs: &PubStats) {
     r.connect_rate = r.connected as f64 / r.connect_secs.max(1e-6);
     if let (Some(b), Some(c)) = (r.rss_before_kb, r.rss_connected_kb) {
         r.rss_per_conn_bytes = Some((c as f64 - b as f64) * 1024.0 / (r.connected.max(1) as f64));
+        r.rss_given_back_pct = r.rss_after_left_kb.and_then(|l| given_back_pct(b, c, l));
+    }
+}
+
+/// How much of the growth from `before` to `connected` was given back at `left`, in percent (None
+/// when there was no growth to give back).
+fn given_back_pct(before: u64, connected: u64, left: u64) -> Option<f64> {
+    let grown = connected.checked_sub(before).filter(|&g| g > 0)?;
+    Some((connected as f64 - left as f64) * 100.0 / grown as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::given_back_pct;
+
+    #[test]
+    fn given_back_is_the_share_of_the_growth_released() {
+        assert_eq!(given_back_pct(10_000, 50_000, 14_000), Some(90.0));
+        assert_eq!(given_back_pct(10_000, 50_000, 50_000), Some(0.0));
+        assert_eq!(given_back_pct(10_000, 10_000, 9_000), None, "no growth");
     }
 }

@@ -228,15 +228,20 @@ fn hooked(redis: &TestRedis, receiver: &Receiver) -> Config {
 
 const ENDPOINT_SECRET: &str = "whsec_cluster";
 
-#[tokio::test]
-async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
-    let redis = TestRedis::start();
-    let receiver = Receiver::start(Keys {
+/// A webhook receiver checking app 1's and the endpoint's signatures.
+async fn receiver() -> Receiver {
+    Receiver::start(Keys {
         endpoint_secret: ENDPOINT_SECRET.into(),
         app_key: common::KEY.into(),
         app_secret: SECRET.into(),
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
+    let redis = TestRedis::start();
+    let receiver = receiver().await;
     let nodes = [
         TestServer::with_config(hooked(&redis, &receiver)).await,
         TestServer::with_config(hooked(&redis, &receiver)).await,
@@ -262,12 +267,7 @@ async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
 #[tokio::test]
 async fn a_channel_reoccupied_through_another_node_within_the_debounce_sends_nothing() {
     let redis = TestRedis::start();
-    let receiver = Receiver::start(Keys {
-        endpoint_secret: ENDPOINT_SECRET.into(),
-        app_key: common::KEY.into(),
-        app_secret: SECRET.into(),
-    })
-    .await;
+    let receiver = receiver().await;
     let debounced = || {
         let mut config = hooked(&redis, &receiver);
         config.webhooks.debounce = Duration::from_secs(1);

@@ -19,6 +19,9 @@ fn node_config(database: &TestDatabase, poll: Duration) -> Config {
         database_url: Some(Sensitive::new(database.url.clone())),
         admin_token: Some(Sensitive::new(TOKEN)),
         store_poll_interval: poll,
+        // A data directory of its own: nodes of concurrent tests never share a webhook queue file
+        // (two once met on ./data/webhooks.db: "database is locked" at start).
+        data_dir: std::env::temp_dir().join(format!("ls-apps-{}", uuid::Uuid::new_v4())),
         ..Default::default()
     }
 }

@@ -18,7 +18,7 @@ use redis::{Script, ScriptInvocation};
 use crate::cluster::{BackendError, Subscription};
 use crate::cluster::{ChannelStats, Joined, Left, Member, PresenceFull, PresenceStore};
 use crate::hub::MemberData;
-use crate::protocol::{AppId, ChannelName, SocketId};
+use crate::protocol::{AppId, ChannelKind, ChannelName, SocketId};
 use crate::redis::Redis;
 
 /// Helpers shared by the channel scripts.
@@ -118,21 +118,31 @@ impl RedisPresence {
 
     /// Distinct users of each channel (0 where there is no presence).
     async fn users(&self, app: &AppId, names: &[ChannelName]) -> Result<Vec<usize>, BackendError> {
-        if names.is_empty() {
-            return Ok(Vec::new());
+        // Only presence channels have members: the others are 0 without asking Redis.
+        let presence: Vec<&ChannelName> = names
+            .iter()
+            .filter(|name| matches!(name.kind(), ChannelKind::Presence))
+            .collect();
+        if presence.is_empty() {
+            return Ok(vec![0; names.len()]);
         }
         let mut pipe = redis::pipe();
-        for name in names {
+        for name in &presence {
             pipe.cmd("HLEN")
                 .arg(self.redis.keys().presence_members(app, name));
         }
-        let users = self
+        let counted: Vec<usize> = self
             .redis
             .call("presence users", |mut c| async move {
                 pipe.query_async(&mut c).await
             })
             .await?;
-        Ok(users)
+        let mut counted = counted.into_iter();
+        let users = names.iter().map(|name| match name.kind() {
+            ChannelKind::Presence => counted.next().unwrap_or_default(),
+            _ => 0,
+        });
+        Ok(users.collect())
     }
 
     /// Takes `node`'s share off one channel, as one script.

@@ -254,8 +254,7 @@ async fn a_channel_on_two_nodes_gives_one_occupied_and_one_vacated_webhook() {
     drop(on_a);
     drop(on_b);
     eventually(|| async { receiver.channel_log("room").len() >= 2 }).await;
-    // Quiet for longer than the debounce and batch window: a second node's copy would be here by now.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    flushed(&nodes[1], &receiver).await;
     assert_eq!(
         receiver.channel_log("room"),
         ["channel_occupied", "channel_vacated"],
@@ -287,14 +286,23 @@ async fn a_channel_reoccupied_through_another_node_within_the_debounce_sends_not
     let mut on_b = nodes[1].pusher().await;
     on_b.subscribe("room", None).await;
     counted_everywhere(&nodes, "room", 1).await;
-    // Longer than the debounce and the batch window: a vacated or a second occupied would be here.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    flushed(&nodes[1], &receiver).await;
     assert_eq!(
         receiver.channel_log("room"),
         ["channel_occupied"],
         "neither the departure nor the return is sent"
     );
     receiver.assert_all_signed();
+}
+
+/// Waits until a marker channel's `channel_occupied` and `channel_vacated` (through `node`) arrived.
+/// Everything stored before them, held departures included, was released no later and has a lower
+/// id, so it was delivered first: a webhook that has not arrived by then was never sent.
+async fn flushed(node: &TestServer, receiver: &Receiver) {
+    let mut marker = node.pusher().await;
+    marker.subscribe("marker", None).await;
+    drop(marker);
+    eventually(|| async { receiver.channel_log("marker").len() >= 2 }).await;
 }
 
 /// How many departures the cluster's webhook queue holds (its index of held departures).
@@ -364,6 +372,11 @@ async fn redis_work_per_event_grows_with_neither_nodes_nor_subscribers() {
     };
     assert_eq!(count(&three, "publish"), EVENTS, "one PUBLISH per event");
     assert_eq!(count(&three, "hget"), EVENTS, "one count per event");
+    assert_eq!(
+        count(&three, "hlen"),
+        0,
+        "no member count on a channel without presence"
+    );
     let per_event = |bytes: u64| bytes / EVENTS;
     eprintln!(
         "per event: {} B in, {} B out alone; {} B in, {} B out on three nodes",

@@ -37,6 +37,7 @@ pub mod node;
 pub mod protocol;
 pub mod ratelimit;
 pub mod redis;
+pub mod shrink;
 pub mod tls;
 pub mod webhooks;
 mod ws;

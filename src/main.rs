@@ -70,7 +70,11 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(config.log_format);
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(lattestream::shrink::on_thread_park)
+        .build()
+        .expect("tokio runtime");
     let result = match cli.command {
         Some(Command::Apps { command }) => runtime
             .block_on(lattestream::admin::cli::run(&config, command))

@@ -84,6 +84,15 @@ pub struct Report {
     /// Share of the growth (rss_connected − rss_before) given back once everyone left, in percent.
     #[serde(default)]
     pub rss_given_back_pct: Option<f64>,
+    /// The anonymous part of the RSS (`RssAnon`: heap, stacks) before connecting, once connected and
+    /// after everyone left, in KiB. VmRSS also counts the server's code pages, read in from the
+    /// binary as connections first use them and kept (clean, shared, reclaimable): the anonymous part
+    /// is the memory a server can give back.
+    #[serde(default)]
+    pub anon_kb: Option<[u64; 3]>,
+    /// Share of the anonymous growth given back once everyone left, in percent.
+    #[serde(default)]
+    pub anon_given_back_pct: Option<f64>,
     /// Server CPU seconds used while publishing and draining (`--server-pid`).
     pub server_cpu_secs: Option<f64>,
     /// Generator CPU seconds (all its processes) over the same window.
@@ -228,6 +237,17 @@ impl Report {
             rows.push((
                 "server RSS after left",
                 format!("{} MiB{back}", left / 1024),
+            ));
+        }
+        if let (Some([b, c, l]), Some(p)) = (self.anon_kb, self.anon_given_back_pct) {
+            rows.push((
+                "server RssAnon",
+                format!(
+                    "{} -> {} -> {} MiB after left ({p:.0} % given back)",
+                    b / 1024,
+                    c / 1024,
+                    l / 1024
+                ),
             ));
         }
         let server_cpu = self

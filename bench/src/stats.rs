@@ -169,8 +169,17 @@ pub fn decode(pairs: &[(u64, u64)]) -> Histogram<u64> {
 
 /// Reads the resident set size of a process, in KiB, from `/proc/PID/status`.
 pub fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmRSS:")
+}
+
+/// Reads the anonymous part of a process's resident set (heap and stacks, not code), in KiB.
+pub fn rss_anon_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "RssAnon:")
+}
+
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 

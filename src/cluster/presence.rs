@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 use super::BackendError;
 use crate::hub::MemberData;
 use crate::protocol::{AppId, ChannelName, SocketId};
+use crate::shrink::Shrinker;
 
 /// One connection on one channel, as the store records it.
 #[derive(Debug, Clone, Copy)]
@@ -165,6 +166,8 @@ struct AppPresence {
     channels: DashMap<ChannelName, ChannelPresence>,
     connections: DashMap<u32, usize>,
     total: AtomicUsize,
+    /// Gives the channel map's room back as channels empty.
+    shrink: Shrinker,
 }
 
 /// The store of a node that is its own cluster: plain maps, no failure, nothing to purge.
@@ -224,7 +227,11 @@ impl ChannelPresence {
     fn count(&mut self, node: u32, delta: isize) {
         match self.per_node.iter().position(|(n, _)| *n == node) {
             Some(at) => self.per_node[at].1 = self.per_node[at].1.saturating_add_signed(delta),
-            None if delta > 0 => self.per_node.push((node, delta as usize)),
+            None if delta > 0 => {
+                // One node is the usual case: room for one entry, not the default four.
+                self.per_node.reserve_exact(1);
+                self.per_node.push((node, delta as usize))
+            }
             None => {}
         }
         self.per_node.retain(|(_, count)| *count > 0);
@@ -333,6 +340,7 @@ impl PresenceStore for MemoryPresence {
         if left.last_subscriber {
             app.channels
                 .remove_if(sub.channel, |_, c| c.subscriptions == 0);
+            app.shrink.removed(&app.channels);
         }
         Ok(left)
     }

@@ -23,6 +23,7 @@ impl HttpThreads {
                 Builder::new_multi_thread()
                     .worker_threads(n)
                     .thread_name("lattestream-http")
+                    .on_thread_park(crate::shrink::on_thread_park)
                     .enable_all()
                     .build()?,
             ),

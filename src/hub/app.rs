@@ -14,6 +14,7 @@ use super::log::{ChannelLog, Woken};
 use super::users::Users;
 use crate::cluster::Member;
 use crate::protocol::{ChannelName, Event, PresenceSnapshot, ServerMessage, SocketId};
+use crate::shrink::Shrinker;
 
 /// What a new subscriber is told before anything else on the channel.
 #[derive(Default)]
@@ -30,6 +31,9 @@ pub struct AppHub {
     connections: DashMap<SocketId, Arc<Connection>>,
     users: Users,
     log_capacity: usize,
+    /// Give the maps' room back as channels and connections go.
+    channels_shrink: Shrinker,
+    connections_shrink: Shrinker,
 }
 
 impl AppHub {
@@ -40,6 +44,8 @@ impl AppHub {
             connections: DashMap::new(),
             users: Users::default(),
             log_capacity,
+            channels_shrink: Shrinker::default(),
+            connections_shrink: Shrinker::default(),
         }
     }
 
@@ -57,6 +63,7 @@ impl AppHub {
     /// Forgets a connection (its subscriptions are removed by the caller first).
     pub fn remove_connection(&self, socket_id: SocketId) {
         self.connections.remove(&socket_id);
+        self.connections_shrink.removed(&self.connections);
     }
 
     /// Connections of this app on this node.
@@ -90,7 +97,7 @@ impl AppHub {
         greeting: Greeting<'_>,
     ) -> bool {
         let mut state = self.channel_mut(channel);
-        if state.subscribers.contains_key(&conn.socket_id) {
+        if state.subscribers.contains(conn.socket_id) {
             return false;
         }
         greet(conn, channel, greeting);
@@ -115,8 +122,9 @@ impl AppHub {
         if empty {
             self.channels
                 .remove_if(channel, |_, s| s.subscribers.is_empty());
+            self.channels_shrink.removed(&self.channels);
         }
-        Some(subscriber.member)
+        Some(subscriber.member.map(|m| *m))
     }
 
     /// Signed-in users and watchlists.
@@ -156,8 +164,9 @@ impl AppHub {
     pub fn subscriptions(&self) -> Vec<(ChannelName, SocketId, Option<MemberData>)> {
         let mut all = Vec::new();
         for channel in self.channels.iter() {
-            for (socket, sub) in &channel.subscribers {
-                all.push((channel.key().clone(), *socket, sub.member.clone()));
+            for (socket, sub) in channel.subscribers.iter() {
+                let member = sub.member.as_deref().cloned();
+                all.push((channel.key().clone(), socket, member));
             }
         }
         all
@@ -189,7 +198,7 @@ fn greet(conn: &Connection, channel: &ChannelName, greeting: Greeting<'_>) {
 /// Appends one encoded message to a channel's log for every subscriber but `except`; returns how many
 /// subscribers that is and the waiting ones.
 fn append(state: &ChannelState, message: &Encoded<'_>, except: Option<SocketId>) -> (usize, Woken) {
-    let excluded = except.is_some_and(|id| state.subscribers.contains_key(&id));
+    let excluded = except.is_some_and(|id| state.subscribers.contains(id));
     let audience = state.subscribers.len() - usize::from(excluded);
     (audience, state.log.append(message, except, audience))
 }

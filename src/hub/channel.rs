@@ -2,13 +2,13 @@
 //! log and the presence member it joined as. Who is a member cluster-wide, and how many subscribe, is
 //! the presence store's business ([`crate::cluster::PresenceStore`]), not the hub's.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
 use super::connection::Connection;
 use super::log::{ChannelLog, Slot};
+use super::subscribers::Subscribers;
 use crate::protocol::SocketId;
 
 /// A presence member as a subscriber declares it.
@@ -21,15 +21,16 @@ pub struct MemberData {
 }
 
 /// One subscriber: its place in the channel's log and, on presence channels, the member it joined as
-/// (kept so the node can tell the store again after losing it).
+/// (kept so the node can tell the store again after losing it; boxed, as most channels are not
+/// presence channels and a subscriber's size is paid per subscription).
 pub(super) struct Subscriber {
     pub slot: Slot,
-    pub member: Option<MemberData>,
+    pub member: Option<Box<MemberData>>,
 }
 
 /// Subscribers and outgoing log of one channel.
 pub(super) struct ChannelState {
-    pub subscribers: HashMap<SocketId, Subscriber>,
+    pub subscribers: Subscribers,
     /// What the channel's subscribers have yet to read.
     pub log: Arc<ChannelLog>,
 }
@@ -38,7 +39,7 @@ impl ChannelState {
     /// An empty channel whose log holds at most `capacity` unread entries.
     pub fn new(capacity: usize) -> Self {
         Self {
-            subscribers: HashMap::new(),
+            subscribers: Subscribers::default(),
             log: Arc::new(ChannelLog::new(capacity)),
         }
     }
@@ -46,10 +47,11 @@ impl ChannelState {
     /// Adds a subscriber, reading the log from its next entry on, unless it is one already; true when
     /// it was added.
     pub fn add_subscriber(&mut self, conn: &Arc<Connection>, member: Option<MemberData>) -> bool {
-        if self.subscribers.contains_key(&conn.socket_id) {
+        if self.subscribers.contains(conn.socket_id) {
             return false;
         }
         let slot = self.log.join(conn.clone());
+        let member = member.map(Box::new);
         self.subscribers
             .insert(conn.socket_id, Subscriber { slot, member });
         true
@@ -57,7 +59,7 @@ impl ChannelState {
 
     /// Removes a subscriber and its place in the log; `None` when it was not one.
     pub fn remove_subscriber(&mut self, socket_id: SocketId) -> Option<Subscriber> {
-        let subscriber = self.subscribers.remove(&socket_id)?;
+        let subscriber = self.subscribers.remove(socket_id)?;
         self.log.leave(subscriber.slot);
         Some(subscriber)
     }

@@ -11,6 +11,7 @@ mod connection;
 mod encoded;
 mod log;
 mod outbox;
+mod subscribers;
 mod users;
 
 use std::sync::{Arc, OnceLock};

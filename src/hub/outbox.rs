@@ -49,7 +49,8 @@ struct State {
     /// The task took frames and is writing them: publishers must not write now.
     writing: bool,
     /// Bytes at the start of `frames` a publisher already wrote.
-    written: usize,
+    /// (`u32`: a queue is paid per connection, and holds far less than 4 GiB.)
+    written: u32,
 }
 
 impl State {
@@ -63,7 +64,7 @@ impl State {
 /// The queue between publishers and one connection's writer.
 pub struct Outbox {
     state: Mutex<State>,
-    capacity: usize,
+    capacity: u32,
 }
 
 /// What a push did.
@@ -82,7 +83,7 @@ impl Outbox {
     pub fn new(capacity: usize) -> Self {
         Self {
             state: Mutex::new(State::default()),
-            capacity: capacity.max(1),
+            capacity: u32::try_from(capacity).unwrap_or(u32::MAX).max(1),
         }
     }
 
@@ -92,7 +93,7 @@ impl Outbox {
         if state.close.is_some() {
             return Pushed::Closed;
         }
-        if state.frames.len() >= self.capacity {
+        if state.frames.len() >= self.capacity as usize {
             state.close = Some(CloseCode::SlowConsumer);
             // Frames a publisher began writing must be finished before the close frame.
             if state.written == 0 {
@@ -143,7 +144,7 @@ impl Outbox {
         let whole = matches!(sent, Ok((_, true)));
         if !whole {
             // The task writes the rest (or meets the error) after the bytes already on the wire.
-            state.written = sent.map_or(0, |(n, _)| n);
+            state.written = sent.map_or(0, |(n, _)| n.try_into().unwrap_or(u32::MAX));
             state.frames.extend(scratch.drain(..));
         }
         if more || !whole {
@@ -189,12 +190,10 @@ impl Outbox {
     ) -> Option<CloseCode> {
         let mut state = self.state.lock();
         state.writing = true;
-        *written += std::mem::take(&mut state.written);
-        frames.extend(state.frames.drain(..));
-        if state.frames.capacity() > 64 {
-            state.frames.shrink_to(8);
-        }
-        logs.append(&mut state.logs);
+        *written += std::mem::take(&mut state.written) as usize;
+        // The queue's room goes with its frames: an idle connection holds no buffer.
+        frames.extend(std::mem::take(&mut state.frames));
+        logs.append(&mut std::mem::take(&mut state.logs));
         state.close
     }
 

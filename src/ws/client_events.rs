@@ -118,12 +118,12 @@ impl Session {
         if !self.channels.iter().any(|(c, _)| *c == channel) {
             self.channels.push((channel, None));
         }
-        self.signed_in = Some((user.id, watchlist));
+        self.signed_in = Some(Box::new((user.id, watchlist)));
     }
 
     /// Forgets this connection's sign-in, telling watchers if it was the user's last connection.
     pub(super) fn sign_out(&mut self) {
-        if let Some((user, watchlist)) = self.signed_in.take() {
+        if let Some((user, watchlist)) = self.signed_in.take().map(|s| *s) {
             self.node
                 .sign_out(&self.app, self.conn.socket_id, &user, &watchlist);
         }

@@ -18,19 +18,25 @@ pub enum Due {
 }
 
 /// One connection's keep-alive clock.
+/// Its size is paid by every connection: the timeouts are kept in milliseconds.
 pub struct KeepAlive {
-    activity: Duration,
-    pong: Duration,
+    activity_ms: u32,
+    pong_ms: u32,
     last_heard: Instant,
     pinged: bool,
+}
+
+/// A duration in milliseconds, at most `u32::MAX` (49 days).
+fn millis(duration: Duration) -> u32 {
+    duration.as_millis().try_into().unwrap_or(u32::MAX)
 }
 
 impl KeepAlive {
     /// A clock that starts now.
     pub fn new(config: &WebSocketConfig) -> Self {
         Self {
-            activity: config.activity_timeout,
-            pong: config.pong_timeout,
+            activity_ms: millis(config.activity_timeout),
+            pong_ms: millis(config.pong_timeout),
             last_heard: Instant::now(),
             pinged: false,
         }
@@ -44,12 +50,9 @@ impl KeepAlive {
 
     /// When the timer should next fire.
     pub fn deadline(&self) -> Instant {
-        let grace = if self.pinged {
-            self.pong
-        } else {
-            Duration::ZERO
-        };
-        self.last_heard + self.activity + grace
+        let grace = if self.pinged { self.pong_ms } else { 0 };
+        let wait = u64::from(self.activity_ms) + u64::from(grace);
+        self.last_heard + Duration::from_millis(wait)
     }
 
     /// Called when the timer fired: what is due now.

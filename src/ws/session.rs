@@ -29,18 +29,27 @@ pub(super) enum Next {
     Stop,
 }
 
+/// What the connection's credential allows, without the user it names (the connection keeps that):
+/// three flags instead of a whole [`Grant`] in every connection's future.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Allowed {
+    pub trusted: bool,
+    pub read: bool,
+    pub write: bool,
+}
+
 /// A live connection's state, owned by its task.
 pub struct Session {
     pub(super) node: Arc<Node>,
     pub(super) app: Arc<App>,
     pub(super) conn: Arc<Connection>,
-    pub(super) grant: Grant,
+    pub(super) grant: Allowed,
     /// Subscribed channels, with the presence user each was joined as.
     pub(super) channels: Vec<(ChannelName, Option<Arc<str>>)>,
     /// Boxed: most connections never send a client event, and the session's size is per connection.
     pub(super) limiter: Option<Box<ClientEventLimiter>>,
-    /// The signed-in user and its watchlist, after `pusher:signin`.
-    pub(super) signed_in: Option<(Arc<str>, Vec<Arc<str>>)>,
+    /// The signed-in user and its watchlist, after `pusher:signin`; boxed like the limiter.
+    pub(super) signed_in: Option<Box<(Arc<str>, Vec<Arc<str>>)>>,
 }
 
 impl Session {
@@ -50,7 +59,11 @@ impl Session {
             node,
             app,
             conn,
-            grant,
+            grant: Allowed {
+                trusted: grant.trusted,
+                read: grant.read,
+                write: grant.write,
+            },
             channels: Vec::new(),
             limiter: None,
             signed_in: None,
@@ -58,80 +71,88 @@ impl Session {
     }
 
     /// Runs until the client leaves, the server closes it, or it falls silent. Its future is what an
-    /// idle connection costs, so it keeps little state across awaits and boxes the cold paths.
-    pub async fn run(mut self, mut socket: Socket) {
-        let mut keepalive = KeepAlive::new(self.node.ws_config());
-        let timer = tokio::time::sleep_until(keepalive.deadline());
-        tokio::pin!(timer);
-        let mut out = Outgoing::default();
-        self.conn.outbox.attach(socket.sink());
-        loop {
-            // Futures here are polled in place (`poll_fn`, the pinned timer): nothing is registered
-            // and unregistered per delivery.
-            let next = tokio::select! {
-                biased;
-                () = poll_fn(|cx| self.conn.outbox.poll_ready(cx)) => {
-                    let next = match self.flush_now(&mut socket, &mut out) {
-                        Ok(next) => next,
-                        Err(written) => Box::pin(self.flush(&mut socket, &mut out, written)).await,
-                    };
-                    self.conn.outbox.finish_writing();
-                    next
-                }
-                readable = poll_fn(|cx| socket.poll_readable(cx)) => {
-                    keepalive.heard();
-                    let read = readable.map(|()| self.read(&mut socket));
-                    let read = match read {
-                        Ok((read, inbound)) if inbound.is_empty() => Ok(read),
-                        // Handled in order, one by one, waiting where the cluster must answer.
-                        Ok((read, inbound)) => {
-                            Box::pin(self.handle_all(inbound)).await;
-                            Ok(read)
-                        }
-                        Err(gone) => Err(gone),
-                    };
-                    match read {
-                        Ok(Ok(next)) if !socket.has_control_output() => next,
-                        Ok(Ok(next)) => {
-                            if let Next::Stop = next {
-                                // The client closed: no publisher may write after the close echo.
-                                self.conn.outbox.detach();
+    /// idle connection costs, so it keeps little state across awaits and boxes the cold paths. An
+    /// `async move` block rather than an `async fn`: the block works on what it captured, where an
+    /// `async fn` would keep its arguments twice in the future (once as given, once as moved in).
+    pub fn run(mut self, mut socket: Socket) -> impl Future<Output = ()> + Send {
+        async move {
+            let mut keepalive = KeepAlive::new(self.node.ws_config());
+            let timer = tokio::time::sleep_until(keepalive.deadline());
+            tokio::pin!(timer);
+            self.conn.outbox.attach(socket.sink());
+            loop {
+                // Futures here are polled in place (`poll_fn`, the pinned timer): nothing is registered
+                // and unregistered per delivery.
+                let next = tokio::select! {
+                    biased;
+                    () = poll_fn(|cx| self.conn.outbox.poll_ready(cx)) => {
+                        // Local to the branch, so its room in the future is shared with the
+                        // other branches' (the connection's future is its idle cost).
+                        let mut out = Outgoing::default();
+                        let next = match self.flush_now(&mut socket, &mut out) {
+                            Ok(next) => next,
+                            Err(written) => Box::pin(self.flush(&mut socket, &mut out, written)).await,
+                        };
+                        self.conn.outbox.finish_writing();
+                        next
+                    }
+                    readable = poll_fn(|cx| socket.poll_readable(cx)) => {
+                        keepalive.heard();
+                        let read = readable.map(|()| self.read(&mut socket));
+                        let read = match read {
+                            Ok((read, inbound)) if inbound.is_empty() => Ok(read),
+                            // Handled in order, one by one, waiting where the cluster must answer.
+                            Ok((read, inbound)) => {
+                                Box::pin(self.handle_all(inbound)).await;
+                                Ok(read)
                             }
-                            // Pongs, and the replies before the close echo, go out now.
-                            let flushed = Box::pin(self.flush(&mut socket, &mut out, 0)).await;
-                            self.conn.outbox.finish_writing();
-                            if let Next::Stop = next { next } else { flushed }
+                            Err(gone) => Err(gone),
+                        };
+                        match read {
+                            Ok(Ok(next)) if !socket.has_control_output() => next,
+                            Ok(Ok(next)) => {
+                                let mut out = Outgoing::default();
+                                if let Next::Stop = next {
+                                    // The client closed: no publisher may write after the close echo.
+                                    self.conn.outbox.detach();
+                                }
+                                // Pongs, and the replies before the close echo, go out now.
+                                let flushed = Box::pin(self.flush(&mut socket, &mut out, 0)).await;
+                                self.conn.outbox.finish_writing();
+                                if let Next::Stop = next { next } else { flushed }
+                            }
+                            Ok(Err(violation)) => {
+                                let mut out = Outgoing::default();
+                                Box::pin(self.fail(&mut socket, &mut out, violation)).await;
+                                Next::Stop
+                            }
+                            Err(_) => Next::Stop,
                         }
-                        Ok(Err(violation)) => {
-                            Box::pin(self.fail(&mut socket, &mut out, violation)).await;
-                            Next::Stop
+                    },
+                    () = &mut timer => {
+                        match keepalive.due() {
+                            Due::Nothing => {}
+                            Due::Ping => {
+                                // Both pings: the protocol frame for clients that answer it, the RFC 6455
+                                // one that browsers and `ws` answer by themselves. The queued JSON ping
+                                // wakes the writer, which sends the control frame first.
+                                socket.queue_ping();
+                                self.conn.send(&ServerMessage::Ping);
+                            }
+                            Due::Close => self.conn.close(CloseCode::PongTimeout),
                         }
-                        Err(_) => Next::Stop,
+                        timer.as_mut().reset(keepalive.deadline());
+                        Next::Continue
                     }
-                },
-                () = &mut timer => {
-                    match keepalive.due() {
-                        Due::Nothing => {}
-                        Due::Ping => {
-                            // Both pings: the protocol frame for clients that answer it, the RFC 6455
-                            // one that browsers and `ws` answer by themselves. The queued JSON ping
-                            // wakes the writer, which sends the control frame first.
-                            socket.queue_ping();
-                            self.conn.send(&ServerMessage::Ping);
-                        }
-                        Due::Close => self.conn.close(CloseCode::PongTimeout),
-                    }
-                    timer.as_mut().reset(keepalive.deadline());
-                    Next::Continue
+                };
+                if let Next::Stop = next {
+                    break;
                 }
-            };
-            if let Next::Stop = next {
-                break;
             }
+            self.conn.outbox.detach();
+            Box::pin(self.leave_all()).await;
+            self.node.metrics().connection_closed();
         }
-        self.conn.outbox.detach();
-        Box::pin(self.leave_all()).await;
-        self.node.metrics().connection_closed();
     }
 
     /// Reads every message the socket has, decoded, to be handled in order; with the violation when
@@ -248,15 +269,11 @@ struct Outgoing {
 }
 
 impl Outgoing {
-    /// Empties the buffers after a flush, giving back memory a burst made them grow.
+    /// Empties the buffers after a flush and gives their memory back: most connections are idle
+    /// between flushes, and an allocation per flush costs little next to its write.
     fn done(&mut self) {
-        self.frames.clear();
-        if self.frames.capacity() > 64 {
-            self.frames.shrink_to(8);
-        }
-        if self.logs.capacity() > 16 {
-            self.logs.shrink_to(4);
-        }
+        self.frames = Vec::new();
+        self.logs = Vec::new();
     }
 }
 

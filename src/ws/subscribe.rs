@@ -35,6 +35,10 @@ impl Session {
             let refusal = Refusal("LimitReached", full.to_string(), 403);
             return self.refuse(channel.as_str(), refusal);
         }
+        if self.channels.is_empty() {
+            // Most connections subscribe to one channel: room for one, not the default four.
+            self.channels.reserve_exact(1);
+        }
         self.channels.push((channel, user));
     }
 

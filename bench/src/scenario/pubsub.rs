@@ -14,7 +14,7 @@ use crate::progress::Progress;
 use crate::publish::{self, Plan, PubStats};
 use crate::report::Report;
 use crate::rest::Rest;
-use crate::stats::{MachineTicks, Percentiles, Shared, cpu_secs, cpu_total, rss_kb};
+use crate::stats::{MachineTicks, Percentiles, Shared, cpu_secs, cpu_total, rss_anon_kb, rss_kb};
 use crate::subscribers::GroupSpec;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,11 +22,13 @@ use std::time::{Duration, Instant};
 /// Runs `idle`, `fanout`, `channels` or `trigger`.
 pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     let rss = || a.server_pid.and_then(rss_kb);
+    let anon = || a.server_pid.and_then(rss_anon_kb);
     let idle = idle_channels(a).await;
     let mut r = Report {
         rss_before_kb: rss(),
         ..Report::default()
     };
+    let anon_before = anon();
     let shared = Arc::new(Shared::default());
     let pubs = Arc::new(PubStats::default());
     let spec = group(a, shape.connections, shape.channels, "bench-");
@@ -43,6 +45,7 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     r.idle_channels = a.idle_channels;
     r.connect_secs = t0.elapsed().as_secs_f64();
     r.rss_connected_kb = rss();
+    let anon_connected = anon();
     if kind == Kind::Idle {
         tokio::time::sleep(a.duration).await;
     }
@@ -69,6 +72,10 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     if kind == Kind::Idle {
         tokio::time::sleep(a.left_wait).await;
         r.rss_after_left_kb = rss();
+        if let (Some(b), Some(c), Some(l)) = (anon_before, anon_connected, anon()) {
+            r.anon_kb = Some([b, c, l]);
+            r.anon_given_back_pct = given_back_pct(b, c, l);
+        }
     }
     r.timeline = progress.stop().await;
     fill(&mut r, &shared, &pubs);

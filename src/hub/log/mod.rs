@@ -34,9 +34,9 @@ pub type Slot = usize;
 /// One channel's log.
 pub struct ChannelLog {
     inner: Mutex<Inner>,
-    capacity: usize,
+    capacity: u32,
     /// Backlog from which publishers that can wait do so.
-    high_water: usize,
+    high_water: u32,
     /// Signalled when the oldest entry is dropped while publishers wait.
     progress: Notify,
 }
@@ -51,9 +51,9 @@ struct Inner {
     /// which `Cursor::parked` filters out).
     parked: Vec<Slot>,
     /// Subscribers per dialect, so an entry is encoded only for dialects someone reads.
-    dialects: [usize; 2],
+    dialects: [u32; 2],
     /// Publishers waiting for the backlog to shrink.
-    waiting: usize,
+    waiting: u32,
 }
 
 struct Entry {
@@ -82,9 +82,10 @@ pub enum Read {
 impl ChannelLog {
     /// An empty log holding at most `capacity` unread entries.
     pub fn new(capacity: usize) -> Self {
-        let capacity = capacity.max(1);
+        // Counts are `u32`: a log is paid per channel, and no log holds four billion entries.
+        let capacity = u32::try_from(capacity).unwrap_or(u32::MAX).max(1);
         Self {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner::for_one()),
             capacity,
             high_water: (capacity / 8).max(1),
             progress: Notify::new(),
@@ -141,7 +142,7 @@ impl ChannelLog {
             return Woken::default();
         }
         let mut inner = self.inner.lock();
-        let overrun = match inner.entries.len() >= self.capacity {
+        let overrun = match inner.entries.len() >= self.capacity as usize {
             true => inner.cut_laggards(),
             false => Vec::new(),
         };
@@ -218,6 +219,16 @@ impl ChannelLog {
 }
 
 impl Inner {
+    /// An empty log with room for the one subscriber it is made for: most channels (a user's own,
+    /// say) never have a second, and the default growth would reserve four.
+    fn for_one() -> Self {
+        Self {
+            cursors: Slab::with_capacity(1),
+            parked: Vec::with_capacity(1),
+            ..Self::default()
+        }
+    }
+
     /// Sequence number the next entry will get.
     fn head(&self) -> u64 {
         self.base + self.entries.len() as u64
@@ -240,7 +251,9 @@ impl Inner {
             self.entries.pop_front();
             self.base += 1;
         }
-        if self.entries.is_empty() && self.entries.capacity() > 64 {
+        // An idle channel holds no room for entries: a busy one allocates it again with its next
+        // event, a cost next to the event's writes, while every idle channel would keep it for good.
+        if self.entries.is_empty() && self.entries.capacity() > 0 {
             self.entries = VecDeque::new();
         }
         self.base != base

@@ -42,7 +42,7 @@ impl<'a> Waiting<'a> {
     /// every subscriber holding it back is blocked on its own socket.
     fn unless_room(log: &'a ChannelLog) -> Option<Self> {
         let mut inner = log.inner.lock();
-        if inner.entries.len() < log.high_water || inner.laggards_all_blocked() {
+        if inner.entries.len() < log.high_water as usize || inner.laggards_all_blocked() {
             return None;
         }
         inner.waiting += 1;

@@ -1,0 +1,101 @@
+//! A channel's local subscribers by socket id, stored for the common case: most channels (a user's
+//! own, a document's) have one or a few subscribers on a node, and a hash map costs four buckets and
+//! its control bytes however few it holds. Up to [`FEW`] live in a vector sized to fit; beyond, a
+//! boxed map, shrunk again as the channel empties.
+
+use std::collections::HashMap;
+
+use super::channel::Subscriber;
+use crate::protocol::SocketId;
+
+/// Subscribers kept in a vector (searched in order) before the channel moves to a map.
+const FEW: usize = 8;
+
+/// The subscribers of one channel on this node.
+pub(super) enum Subscribers {
+    Few(Vec<(SocketId, Subscriber)>),
+    Many(Box<HashMap<SocketId, Subscriber>>),
+}
+
+impl Default for Subscribers {
+    fn default() -> Self {
+        Self::Few(Vec::new())
+    }
+}
+
+impl Subscribers {
+    /// Whether `id` subscribes.
+    pub fn contains(&self, id: SocketId) -> bool {
+        match self {
+            Self::Few(few) => few.iter().any(|(s, _)| *s == id),
+            Self::Many(many) => many.contains_key(&id),
+        }
+    }
+
+    /// Adds a subscriber the caller knows is not one yet.
+    pub fn insert(&mut self, id: SocketId, subscriber: Subscriber) {
+        match self {
+            Self::Few(few) if few.len() < FEW => {
+                if few.is_empty() {
+                    few.reserve_exact(1);
+                }
+                few.push((id, subscriber));
+            }
+            Self::Few(few) => {
+                let mut many: HashMap<_, _> = std::mem::take(few).into_iter().collect();
+                many.insert(id, subscriber);
+                *self = Self::Many(Box::new(many));
+            }
+            Self::Many(many) => {
+                many.insert(id, subscriber);
+            }
+        }
+    }
+
+    /// Removes a subscriber; `None` when it was not one.
+    pub fn remove(&mut self, id: SocketId) -> Option<Subscriber> {
+        let removed = match self {
+            Self::Few(few) => {
+                let at = few.iter().position(|(s, _)| *s == id)?;
+                Some(few.swap_remove(at).1)
+            }
+            Self::Many(many) => many.remove(&id),
+        };
+        self.shrink();
+        removed
+    }
+
+    /// Gives back the room of subscribers that left: a map small enough becomes a vector again, a
+    /// vector mostly empty is cut to size.
+    fn shrink(&mut self) {
+        match self {
+            Self::Many(many) if many.len() <= FEW / 2 => {
+                *self = Self::Few(std::mem::take(&mut **many).into_iter().collect());
+            }
+            Self::Many(many) if many.len() * 4 < many.capacity() => many.shrink_to_fit(),
+            Self::Few(few) if few.len() * 2 < few.capacity() => few.shrink_to_fit(),
+            _ => {}
+        }
+    }
+
+    /// How many subscribe.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Few(few) => few.len(),
+            Self::Many(many) => many.len(),
+        }
+    }
+
+    /// Whether none subscribes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every subscriber.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (SocketId, &Subscriber)> + '_> {
+        match self {
+            Self::Few(few) => Box::new(few.iter().map(|(id, s)| (*id, s))),
+            Self::Many(many) => Box::new(many.iter().map(|(id, s)| (*id, s))),
+        }
+    }
+}

@@ -94,7 +94,7 @@ fn print_sites() {
         *counts.entry((*size, our_frames(trace))).or_default() += 1;
     }
     let mut counts: Vec<_> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     for ((size, frames), n) in counts.iter().take(30) {
         eprintln!("== {n} × {size} B\n      {frames}");
     }

@@ -18,8 +18,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// `_RJEM_MALLOC_CONF` in the environment (the prefixed build's `MALLOC_CONF`) still overrides it.
 #[cfg(feature = "jemalloc")]
 #[unsafe(export_name = "_rjem_malloc_conf")]
-pub static MALLOC_CONF: &u8 =
-    &b"background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0\0"[0];
+pub static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:500,muzzy_decay_ms:0\0"[0];
 
 /// mimalloc, the `mimalloc` feature (unless `jemalloc` is on too).
 #[cfg(all(feature = "mimalloc", not(feature = "jemalloc")))]

@@ -24,7 +24,7 @@ impl Shrinker {
     /// is shrunk if less than a quarter of its room is used.
     pub fn removed<K: Eq + Hash + Clone, V>(&self, map: &DashMap<K, V>) {
         let n = self.removals.fetch_add(1, Ordering::Relaxed);
-        if n % EVERY != 0 && !map.is_empty() {
+        if !n.is_multiple_of(EVERY) && !map.is_empty() {
             return;
         }
         let capacity = map.capacity();

@@ -14,6 +14,8 @@ const FEW: usize = 8;
 /// The subscribers of one channel on this node.
 pub(super) enum Subscribers {
     Few(Vec<(SocketId, Subscriber)>),
+    /// Boxed so the enum, paid per channel, is a vector's size.
+    #[allow(clippy::box_collection)]
     Many(Box<HashMap<SocketId, Subscriber>>),
 }
 

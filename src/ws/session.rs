@@ -29,6 +29,9 @@ pub(super) enum Next {
     Stop,
 }
 
+/// A signed-in user and its watchlist.
+pub(super) type SignedIn = (Arc<str>, Vec<Arc<str>>);
+
 /// What the connection's credential allows, without the user it names (the connection keeps that):
 /// three flags instead of a whole [`Grant`] in every connection's future.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +52,7 @@ pub struct Session {
     /// Boxed: most connections never send a client event, and the session's size is per connection.
     pub(super) limiter: Option<Box<ClientEventLimiter>>,
     /// The signed-in user and its watchlist, after `pusher:signin`; boxed like the limiter.
-    pub(super) signed_in: Option<Box<(Arc<str>, Vec<Arc<str>>)>>,
+    pub(super) signed_in: Option<Box<SignedIn>>,
 }
 
 impl Session {
@@ -74,6 +77,7 @@ impl Session {
     /// idle connection costs, so it keeps little state across awaits and boxes the cold paths. An
     /// `async move` block rather than an `async fn`: the block works on what it captured, where an
     /// `async fn` would keep its arguments twice in the future (once as given, once as moved in).
+    #[allow(clippy::manual_async_fn)] // the point: see above
     pub fn run(mut self, mut socket: Socket) -> impl Future<Output = ()> + Send {
         async move {
             let mut keepalive = KeepAlive::new(self.node.ws_config());

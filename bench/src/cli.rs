@@ -149,6 +149,12 @@ pub struct RunArgs {
     /// left": how much of the growth the server gives back once its clients are gone).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
     pub left_wait: Duration,
+    /// `idle`: how long after the last subscription to read the server's RSS ("RSS connected"). Read
+    /// at once, it still holds what the last handshakes used and the allocator has not yet taken
+    /// back: up to a quarter more per connection, varying from run to run. Two seconds is also when
+    /// a plain client script reads it (docs/performance.md, "Memory").
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "2s")]
+    pub settle: Duration,
 }
 
 /// Options of `chart`.

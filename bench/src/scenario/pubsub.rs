@@ -44,6 +44,9 @@ pub async fn run(kind: Kind, a: &RunArgs, shape: Shape) -> Report {
     wait_connected(&shared, shape.connections).await;
     r.idle_channels = a.idle_channels;
     r.connect_secs = t0.elapsed().as_secs_f64();
+    if kind == Kind::Idle {
+        tokio::time::sleep(a.settle).await;
+    }
     r.rss_connected_kb = rss();
     let anon_connected = anon();
     if kind == Kind::Idle {

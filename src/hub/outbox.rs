@@ -241,6 +241,18 @@ mod tests {
     }
 
     #[test]
+    fn a_drained_queue_holds_no_room_and_a_connection_stays_small() {
+        let outbox = Outbox::new(8);
+        outbox.push("a".into());
+        outbox.drain(&mut Vec::new(), &mut Vec::new(), &mut 0);
+        let state = outbox.state.lock();
+        assert_eq!((state.frames.capacity(), state.logs.capacity()), (0, 0));
+        // A connection's handle (with this queue inside) is paid per connection.
+        let size = size_of::<crate::hub::Connection>();
+        assert!(size <= 184, "{size}");
+    }
+
+    #[test]
     fn drain_keeps_order_and_close_comes_after_frames() {
         let outbox = Outbox::new(8);
         outbox.push("a".into());

@@ -101,3 +101,50 @@ impl Subscribers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscriber(slot: usize) -> Subscriber {
+        Subscriber { slot, member: None }
+    }
+
+    #[test]
+    fn one_subscriber_costs_one_small_entry() {
+        assert!(size_of::<Subscribers>() <= 32, "{}", size_of::<Subscribers>());
+        assert_eq!(size_of::<(SocketId, Subscriber)>(), 24);
+        let mut subs = Subscribers::default();
+        subs.insert(SocketId::new(1, 1), subscriber(0));
+        let Subscribers::Few(few) = &subs else {
+            panic!("one subscriber in a map")
+        };
+        assert_eq!(few.capacity(), 1);
+    }
+
+    #[test]
+    fn many_move_to_a_map_and_back_as_they_leave() {
+        let mut subs = Subscribers::default();
+        for n in 0..100 {
+            subs.insert(SocketId::new(1, n), subscriber(n as usize));
+        }
+        assert!(matches!(subs, Subscribers::Many(_)));
+        assert_eq!(subs.len(), 100);
+        assert!(subs.contains(SocketId::new(1, 42)));
+        for n in 0..97 {
+            assert_eq!(subs.remove(SocketId::new(1, n)).unwrap().slot, n as usize);
+        }
+        assert!(
+            matches!(subs, Subscribers::Few(_)),
+            "3 left: a vector again"
+        );
+        assert!(subs.remove(SocketId::new(1, 5)).is_none());
+        let left: Vec<usize> = subs.iter().map(|(_, s)| s.slot).collect();
+        assert_eq!(left.len(), 3);
+        assert!(left.iter().all(|slot| *slot >= 97));
+        for n in 97..100 {
+            assert!(subs.remove(SocketId::new(1, n)).is_some());
+        }
+        assert!(subs.is_empty());
+    }
+}

@@ -72,6 +72,12 @@ impl KeepAlive {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_clock_is_small() {
+        // Kept in every connection's future.
+        assert!(size_of::<KeepAlive>() <= 32, "{}", size_of::<KeepAlive>());
+    }
+
     fn config() -> WebSocketConfig {
         WebSocketConfig {
             activity_timeout: Duration::from_secs(10),

@@ -293,3 +293,15 @@ pub(super) async fn close_for_violation(socket: &mut Socket, violation: Violatio
     })
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_every_connection_keeps_is_small() {
+        // Both live in every connection's future (docs/performance.md, "Memory").
+        assert!(size_of::<Session>() <= 72, "{}", size_of::<Session>());
+        assert!(size_of::<Socket>() <= 80, "{}", size_of::<Socket>());
+    }
+}

@@ -155,3 +155,26 @@ fn churn_without_events_does_not_grow_the_waiting_list() {
         "the one left is still woken"
     );
 }
+
+#[test]
+fn a_log_is_sized_for_one_subscriber_and_holds_no_room_once_read() {
+    // Paid per channel: most channels have one subscriber and are idle.
+    assert!(
+        size_of::<ChannelLog>() <= 168,
+        "{}",
+        size_of::<ChannelLog>()
+    );
+    let log = Arc::new(ChannelLog::new(16));
+    let a = conn(1);
+    let slot = log.join(a.clone());
+    assert_eq!(log.inner.lock().cursors.capacity(), 1);
+    assert_eq!(log.inner.lock().parked.capacity(), 1);
+    log.append(&message(1), None, 1).ring();
+    assert!(log.inner.lock().entries.capacity() > 0);
+    assert_eq!(read_all(&log, slot, &a).len(), 1);
+    assert_eq!(
+        log.inner.lock().entries.capacity(),
+        0,
+        "room freed once read"
+    );
+}

@@ -4,6 +4,8 @@
 #
 # Usage: bench/run.sh [SCENARIO...]        (default: all scenarios)
 #   scenarios: idle fanout-1k fanout-5k fanout-max channels presence-churn trigger
+#   memory (not in the default set): idle-own (10k connections, each on a channel of its own),
+#                                    fanout-1k-1p (fanout-1k with one publisher instead of four)
 #   linearity (not in the default set): scale-1k scale-2k scale-5k scale-10k
 #                                       idlech-0 idlech-1k idlech-10k
 #
@@ -156,6 +158,8 @@ run_target() {
     case "$s" in
       idle) bench idle idle --connections "$(n 15000)" --channels "$chans" ;;
       fanout-1k) bench fanout-1k fanout --connections "$(n 1000)" --rate 100 ;;
+      fanout-1k-1p) bench fanout-1k-1p fanout --connections "$(n 1000)" --rate 100 --publishers 1 ;;
+      idle-own) bench idle-own idle --connections "$(n 10000)" --channels "$(n 10000)" ;;
       fanout-5k) bench fanout-5k fanout --connections "$(n 5000)" --rate 20 ;;
       fanout-max) bench fanout-max fanout --connections "$(n 10000)" --rate 0 --publishers 1 ;;
       channels) bench channels channels --connections "$(n 5000)" --channels "$(n 1000)" --rate 500 ;;

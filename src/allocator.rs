@@ -13,8 +13,12 @@
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's start-up options, read by jemalloc itself through this symbol (tikv-jemalloc-sys
-/// prefixes its symbols with `_rjem_`): a background thread purges dirty and muzzy pages about a
-/// second after they are freed, so RSS falls once clients leave without a free path paying for it.
+/// prefixes its symbols with `_rjem_`): a background thread purges pages about half a second after
+/// they are freed, so RSS falls once clients leave without a free path paying for it; no muzzy stage
+/// (pages lazily freed with `MADV_FREE` stay in the RSS until the kernel wants them, so a server that
+/// gave memory back would not look it). With the runtime threads flushing their caches as they park
+/// ([`lattestream::shrink::on_thread_park`]), 93–94 % of what 10,000 clients took is back 2 s after
+/// they left (docs/performance.md, "Memory").
 /// `_RJEM_MALLOC_CONF` in the environment (the prefixed build's `MALLOC_CONF`) still overrides it.
 #[cfg(feature = "jemalloc")]
 #[unsafe(export_name = "_rjem_malloc_conf")]

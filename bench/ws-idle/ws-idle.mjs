@@ -9,7 +9,7 @@
 // answered and the connections the server closed: the keep-alive cost.
 //
 // See README.md for the exact commands.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
 const HELP = `usage: node ws-idle.mjs [options]
@@ -74,7 +74,9 @@ function mem() {
   if (!opt.serverPid) return null;
   const s = readFileSync(`/proc/${opt.serverPid}/status`, 'utf8');
   const kb = (k) => Number((s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) || [])[1]);
-  return { vmrss_kb: kb('VmRSS'), rss_anon_kb: kb('RssAnon') };
+  // Open descriptors: whether the server still holds the closed sockets.
+  const fds = readdirSync(`/proc/${opt.serverPid}/fd`).length;
+  return { vmrss_kb: kb('VmRSS'), rss_anon_kb: kb('RssAnon'), fds };
 }
 
 // Server CPU seconds (utime + stime; USER_HZ is 100 on Linux).
@@ -86,7 +88,7 @@ function cpuSecs() {
 }
 
 const c = {
-  opened: 0, established: 0, subscribed: 0, errors: 0, closedEarly: 0,
+  opened: 0, established: 0, subscribed: 0, errors: 0, closedEarly: 0, terminated: 0,
   pings: 0, pongs: 0, otherEvents: 0, closeCodes: {},
 };
 let closing = false;
@@ -180,9 +182,9 @@ async function main() {
   closing = true;
   const closedAll = Promise.all(sockets.map((ws) => new Promise((r) => {
     if (ws.readyState === WebSocket.CLOSED) return r();
-    ws.once('close', r);
+    const t = setTimeout(() => { c.terminated++; ws.terminate(); r(); }, 5000);
+    ws.once('close', () => { clearTimeout(t); r(); });
     ws.close(1000);
-    setTimeout(() => { ws.terminate(); r(); }, 5000).unref();
   })));
   await closedAll;
   await sleep(opt.leftWait * 1000);
@@ -195,7 +197,7 @@ async function main() {
     settle_secs: opt.settle, left_wait_secs: opt.leftWait, deflate_offered: opt.deflate,
     extensions_negotiated: extensions,
     opened: c.opened, established: c.established, subscribed: c.subscribed, errors: c.errors,
-    closed_by_server: c.closedEarly, close_codes: c.closeCodes, pings_answered: c.pings, other_events: c.otherEvents,
+    closed_by_server: c.closedEarly, terminated_after_5s: c.terminated, close_codes: c.closeCodes, pings_answered: c.pings, other_events: c.otherEvents,
     connect_secs: connectSecs, connect_rate: c.subscribed / connectSecs,
     before, connected, left,
     vmrss: growth(before, connected, left, 'vmrss_kb'),
@@ -208,6 +210,7 @@ async function main() {
   if (before) {
     console.log(`  VmRSS   KiB before ${before.vmrss_kb} connected ${connected.vmrss_kb} left ${left.vmrss_kb}: ${f(result.vmrss.bytes_per_conn)} B/conn, given back ${p(result.vmrss.given_back_pct)}`);
     console.log(`  RssAnon KiB before ${before.rss_anon_kb} connected ${connected.rss_anon_kb} left ${left.rss_anon_kb}: ${f(result.rss_anon.bytes_per_conn)} B/conn, given back ${p(result.rss_anon.given_back_pct)}`);
+    console.log(`  server fds before ${before.fds} connected ${connected.fds} left ${left.fds}; client-side closes by timeout ${c.terminated}`);
   }
   if (hold) console.log(`  hold ${hold.secs.toFixed(1)} s: server CPU ${hold.server_cpu_secs} s, pings answered ${hold.pings_answered}, closed by server ${hold.closed_by_server}`);
   if (opt.json) writeFileSync(opt.json, JSON.stringify(result, null, 2) + '\n');

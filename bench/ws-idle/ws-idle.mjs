@@ -76,7 +76,9 @@ function mem() {
   const kb = (k) => Number((s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) || [])[1]);
   // Open descriptors: whether the server still holds the closed sockets.
   const fds = readdirSync(`/proc/${opt.serverPid}/fd`).length;
-  return { vmrss_kb: kb('VmRSS'), rss_anon_kb: kb('RssAnon'), fds };
+  // Load average: other work on the machine delays the allocator's purging thread too.
+  const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return { vmrss_kb: kb('VmRSS'), rss_anon_kb: kb('RssAnon'), fds, loadavg };
 }
 
 // Server CPU seconds (utime + stime; USER_HZ is 100 on Linux).

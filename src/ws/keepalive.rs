@@ -42,10 +42,12 @@ impl KeepAlive {
         }
     }
 
-    /// The client sent something.
-    pub fn heard(&mut self) {
+    /// The client sent something. True when it answered a ping: the timer, armed for the pong's
+    /// deadline, must then be re-armed for the next ping, or a pong timeout longer than the activity
+    /// timeout would stretch the time between pings to the pong timeout.
+    pub fn heard(&mut self) -> bool {
         self.last_heard = Instant::now();
-        self.pinged = false;
+        std::mem::replace(&mut self.pinged, false)
     }
 
     /// When the timer should next fire.
@@ -104,7 +106,26 @@ mod tests {
         assert_eq!(k.due(), Due::Nothing);
         tokio::time::sleep_until(k.deadline()).await;
         assert_eq!(k.due(), Due::Ping);
-        k.heard();
+        assert!(k.heard(), "an answer to the ping");
         assert_eq!(k.deadline(), Instant::now() + Duration::from_secs(10));
+        assert!(!k.heard(), "no ping outstanding");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pings_every_activity_timeout_even_when_the_pong_timeout_is_longer() {
+        let config = WebSocketConfig {
+            activity_timeout: Duration::from_secs(5),
+            pong_timeout: Duration::from_secs(30),
+            ..WebSocketConfig::default()
+        };
+        let mut k = KeepAlive::new(&config);
+        let start = Instant::now();
+        for round in 1..=3 {
+            tokio::time::sleep_until(k.deadline()).await;
+            assert_eq!(k.due(), Due::Ping);
+            assert_eq!(Instant::now() - start, Duration::from_secs(5 * round));
+            // The client answers at once; the session re-arms the timer for the next ping.
+            assert!(k.heard());
+        }
     }
 }

@@ -101,7 +101,10 @@ impl Session {
                         next
                     }
                     readable = poll_fn(|cx| socket.poll_readable(cx)) => {
-                        keepalive.heard();
+                        if keepalive.heard() {
+                            // The pong to our ping: the timer waits for the next ping again.
+                            timer.as_mut().reset(keepalive.deadline());
+                        }
                         let read = readable.map(|()| self.read(&mut socket));
                         let read = match read {
                             Ok((read, inbound)) if inbound.is_empty() => Ok(read),

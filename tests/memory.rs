@@ -51,26 +51,22 @@ const SHARED_CHANNEL_BOUND: isize = 1_450;
 
 #[test]
 fn an_idle_connection_on_its_own_channel_costs_little_and_is_given_back() {
-    let (per_connection, kept) = measure(CONNECTIONS);
-    eprintln!("own channel: {per_connection} B per connection, {kept} B kept after leaving");
-    assert!(
-        per_connection <= OWN_CHANNEL_BOUND,
-        "{per_connection} B per connection"
-    );
-    assert!(
-        kept <= per_connection * CONNECTIONS as isize / 10,
-        "{kept} B kept after everyone left"
-    );
+    check(CONNECTIONS, OWN_CHANNEL_BOUND);
 }
 
 #[test]
 fn idle_connections_on_shared_channels_cost_less_and_are_given_back() {
-    let (per_connection, kept) = measure(20);
-    eprintln!("shared channels: {per_connection} B per connection, {kept} B kept after leaving");
-    assert!(
-        per_connection <= SHARED_CHANNEL_BOUND,
-        "{per_connection} B per connection"
+    check(20, SHARED_CHANNEL_BOUND);
+}
+
+/// Measures [`CONNECTIONS`] idle connections over `channels` channels: at most `bound` heap bytes
+/// each, and at most a tenth of their growth still held once they left.
+fn check(channels: usize, bound: isize) {
+    let (per_connection, kept) = measure(channels);
+    eprintln!(
+        "{channels} channels: {per_connection} B per connection, {kept} B kept after leaving"
     );
+    assert!(per_connection <= bound, "{per_connection} B per connection");
     assert!(
         kept <= per_connection * CONNECTIONS as isize / 10,
         "{kept} B kept after everyone left"

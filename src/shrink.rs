@@ -1,7 +1,8 @@
 //! Giving memory back when clients leave. A hash map keeps the room it grew to after its entries
 //! are gone: a node that had a morning peak would hold the peak's tables all day. Maps of things
 //! that come and go (channels, connections) count their removals and, every so often and once they
-//! are empty, shrink when mostly unused.
+//! are empty, shrink when mostly unused. Lists kept per connection or per channel start with room for
+//! one entry ([`push_sized_for_one`]).
 
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -32,6 +33,16 @@ impl Shrinker {
             map.shrink_to_fit();
         }
     }
+}
+
+/// Pushes `item`, reserving room for exactly one when `list` has none yet: lists kept per connection
+/// or per channel (its channels, its subscribers, its nodes) mostly hold one entry, where a vector's
+/// first growth reserves four. Later pushes grow as usual.
+pub fn push_sized_for_one<T>(list: &mut Vec<T>, item: T) {
+    if list.capacity() == 0 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
 }
 
 /// Hands the memory the calling thread's allocator cache holds back to the shared arenas, whose
@@ -72,6 +83,17 @@ mod tests {
             shrinker.removed(&map);
         }
         assert!(map.capacity() <= SMALL, "room left: {}", map.capacity());
+    }
+
+    #[test]
+    fn a_first_entry_gets_room_for_one_and_later_ones_grow_as_usual() {
+        let mut list = Vec::new();
+        push_sized_for_one(&mut list, 1);
+        assert_eq!(list.capacity(), 1);
+        push_sized_for_one(&mut list, 2);
+        push_sized_for_one(&mut list, 3);
+        assert_eq!(list, [1, 2, 3]);
+        assert!(list.capacity() >= 4, "amortized growth, not one by one");
     }
 
     #[test]

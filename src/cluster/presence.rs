@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use super::BackendError;
 use crate::hub::MemberData;
 use crate::protocol::{AppId, ChannelName, SocketId};
-use crate::shrink::Shrinker;
+use crate::shrink::{Shrinker, push_sized_for_one};
 
 /// One connection on one channel, as the store records it.
 #[derive(Debug, Clone, Copy)]
@@ -227,11 +227,7 @@ impl ChannelPresence {
     fn count(&mut self, node: u32, delta: isize) {
         match self.per_node.iter().position(|(n, _)| *n == node) {
             Some(at) => self.per_node[at].1 = self.per_node[at].1.saturating_add_signed(delta),
-            None if delta > 0 => {
-                // One node is the usual case: room for one entry, not the default four.
-                self.per_node.reserve_exact(1);
-                self.per_node.push((node, delta as usize))
-            }
+            None if delta > 0 => push_sized_for_one(&mut self.per_node, (node, delta as usize)),
             None => {}
         }
         self.per_node.retain(|(_, count)| *count > 0);

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::channel::Subscriber;
 use crate::protocol::SocketId;
+use crate::shrink::push_sized_for_one;
 
 /// Subscribers kept in a vector (searched in order) before the channel moves to a map.
 const FEW: usize = 8;
@@ -14,7 +15,8 @@ const FEW: usize = 8;
 /// The subscribers of one channel on this node.
 pub(super) enum Subscribers {
     Few(Vec<(SocketId, Subscriber)>),
-    /// Boxed so the enum, paid per channel, is a vector's size.
+    /// Boxed: inline, the map would make every channel's enum a map's size, for the few channels
+    /// that need one.
     #[allow(clippy::box_collection)]
     Many(Box<HashMap<SocketId, Subscriber>>),
 }
@@ -37,12 +39,7 @@ impl Subscribers {
     /// Adds a subscriber the caller knows is not one yet.
     pub fn insert(&mut self, id: SocketId, subscriber: Subscriber) {
         match self {
-            Self::Few(few) if few.len() < FEW => {
-                if few.is_empty() {
-                    few.reserve_exact(1);
-                }
-                few.push((id, subscriber));
-            }
+            Self::Few(few) if few.len() < FEW => push_sized_for_one(few, (id, subscriber)),
             Self::Few(few) => {
                 let mut many: HashMap<_, _> = std::mem::take(few).into_iter().collect();
                 many.insert(id, subscriber);

@@ -11,6 +11,7 @@ use crate::auth::verify_hex;
 use crate::protocol::{
     ChannelName, CloseCode, ErrorCode, Event, Payload, ServerMessage, validate_event_name,
 };
+use crate::shrink::push_sized_for_one;
 
 /// Per-connection budget of client events; created on a connection's first client event only.
 pub struct ClientEventLimiter(DefaultDirectRateLimiter);
@@ -116,7 +117,7 @@ impl Session {
             .sign_in(&self.app, &self.conn, &user.id, &watchlist)
             .await;
         if !self.channels.iter().any(|(c, _)| *c == channel) {
-            self.channels.push((channel, None));
+            push_sized_for_one(&mut self.channels, (channel, None));
         }
         self.signed_in = Some(Box::new((user.id, watchlist)));
     }

@@ -129,8 +129,7 @@ impl Session {
                                 if let Next::Stop = next { next } else { flushed }
                             }
                             Ok(Err(violation)) => {
-                                let mut out = Outgoing::default();
-                                Box::pin(self.fail(&mut socket, &mut out, violation)).await;
+                                Box::pin(self.fail(&mut socket, violation)).await;
                                 Next::Stop
                             }
                             Err(_) => Next::Stop,
@@ -183,9 +182,9 @@ impl Session {
 
     /// Fails the connection for a violation of RFC 6455: the replies to what the client sent before
     /// it go out first, then the close frame, and no publisher writes after that.
-    async fn fail(&self, socket: &mut Socket, out: &mut Outgoing, violation: Violation) {
+    async fn fail(&self, socket: &mut Socket, violation: Violation) {
         self.conn.outbox.detach();
-        let replied = self.flush(socket, out, 0).await;
+        let replied = self.flush(socket, &mut Outgoing::default(), 0).await;
         self.conn.outbox.finish_writing();
         // A close the server had already asked for (a slow consumer, say) went out instead.
         if let Next::Continue = replied {
@@ -220,10 +219,7 @@ impl Session {
             return Err(std::mem::take(&mut out.written));
         }
         match socket.try_send(&out.frames) {
-            Ok((_, true)) => {
-                out.done();
-                Ok(Next::Continue)
-            }
+            Ok((_, true)) => Ok(Next::Continue),
             Ok((written, false)) => Err(written),
             Err(_) => Ok(Next::Stop),
         }
@@ -253,7 +249,6 @@ impl Session {
         self.conn.set_blocked(true);
         let written = timeout(limit, write).await;
         self.conn.set_blocked(false);
-        out.done();
         match written {
             Ok(Ok(())) if close.is_none() => Next::Continue,
             Ok(_) => Next::Stop,
@@ -266,22 +261,14 @@ impl Session {
     }
 }
 
-/// What one flush writes, kept between flushes so its buffers are reused.
+/// What one flush writes: made for each flush and dropped after it, so an idle connection holds no
+/// buffer (an allocation per flush costs little next to its write).
 #[derive(Default)]
 struct Outgoing {
     frames: Vec<Utf8Bytes>,
     logs: Vec<ReadyLog>,
     /// Bytes at the start of `frames` a publisher already wrote.
     written: usize,
-}
-
-impl Outgoing {
-    /// Empties the buffers after a flush and gives their memory back: most connections are idle
-    /// between flushes, and an allocation per flush costs little next to its write.
-    fn done(&mut self) {
-        self.frames = Vec::new();
-        self.logs = Vec::new();
-    }
 }
 
 /// Closes with the RFC 6455 code for what the client did wrong: 1009 for a frame or message over the

@@ -10,6 +10,7 @@ use crate::hub::MemberData;
 use crate::protocol::{
     ChannelKind, ChannelName, PresenceSnapshot, ServerMessage, SubscribeRequest,
 };
+use crate::shrink::push_sized_for_one;
 
 /// Why a subscription was refused: the `type`, message and status of `subscription_error`.
 struct Refusal(&'static str, String, u16);
@@ -35,11 +36,7 @@ impl Session {
             let refusal = Refusal("LimitReached", full.to_string(), 403);
             return self.refuse(channel.as_str(), refusal);
         }
-        if self.channels.is_empty() {
-            // Most connections subscribe to one channel: room for one, not the default four.
-            self.channels.reserve_exact(1);
-        }
-        self.channels.push((channel, user));
+        push_sized_for_one(&mut self.channels, (channel, user));
     }
 
     /// `subscription_succeeded` again for a repeated subscribe, with the members of a presence channel.
